@@ -85,7 +85,7 @@ $(LIBENGINE): $(ENGINE_OBJ)
 
 $(LIBUI): $(UI_OBJ)
 	@rm -f $@
-	ar rcs $@ $^ $(if $(UI_OBJ),,$(error no ui sources))
+	ar rcs $@ $^
 
 $(BIN): $(MAIN_OBJ) $(LIBUI) $(LIBENGINE)
 	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
