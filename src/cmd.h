@@ -1,0 +1,70 @@
+/*
+ * cmd.h -- the command table.  Every command exists once, as an entry
+ * naming it, its usage and help, and the function that runs it; the
+ * command line (modeltop NAME ...), the console's ':' prompt and its keys
+ * all dispatch through cmd_find / cmd_run.
+ */
+#ifndef MODELTOP_CMD_H
+#define MODELTOP_CMD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Where a command may be used. */
+#define CMD_CLI		0x1	/* modeltop NAME ... */
+#define CMD_PROMPT	0x2	/* ':' prompt in the console */
+#define CMD_REPLAY	0x4	/* allowed on a recording (read-only) */
+
+struct cmd_ctx;
+
+struct cmd_entry {
+	const char	*name;
+	const char	*alias;		/* NULL when none */
+	const char	*usage;		/* arguments, e.g. "-c FILE --db FILE" */
+	const char	*help;		/* one line */
+	int		 flags;
+	/* Run with argv[0] = the command name.  Returns the exit status
+	 * (0 ok, 1 failure, 2 usage error), having printed any message. */
+	int		(*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+};
+
+/* What a command runs in: where to print, and the console's state when it
+ * is run from the prompt (NULL on the command line). */
+struct cmd_ctx {
+	FILE		*out;
+	FILE		*err;
+	void		*console;
+};
+
+/* Commands defined in their own files (cmd-NAME.c). */
+extern const struct cmd_entry cmd_record_entry;
+extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_check_entry;
+
+/* The table, NULL-terminated. */
+extern const struct cmd_entry *const cmd_table[];
+
+/* Find a command by name, alias or unambiguous prefix among those with
+ * any of the given flags.  Returns NULL and sets *ambiguous when several
+ * match a prefix. */
+const struct cmd_entry *cmd_find(const char *name, int flags,
+    int *ambiguous);
+
+/* Print "usage: modeltop NAME USAGE" to fp. */
+void cmd_usage(const struct cmd_entry *ce, FILE *fp);
+
+/* Report a usage problem for ce: "modeltop NAME: MESSAGE" and the usage
+ * line on ctx->err.  Returns 2, the exit status for usage errors. */
+int cmd_usage_error(struct cmd_ctx *ctx, const struct cmd_entry *ce,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+struct config;
+/* Load path (or the built-in default when path is NULL) into cfg,
+ * printing every error as FILE:LINE: message on ctx->err.  Returns 0, or
+ * -1 after printing (cfg is then freed). */
+int cmd_load_config(struct cmd_ctx *ctx, const char *path,
+    struct config *cfg);
+/* Parse a duration argument ("30", "30s", "5m"); -1 when bad. */
+int cmd_parse_seconds(const char *s, int64_t *ms);
+
+#endif

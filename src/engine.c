@@ -1,0 +1,839 @@
+/*
+ * engine.c -- the sampling engine: workers, ticks, scrapes, events.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "discover.h"
+#include "expo.h"
+#include "nvml.h"
+#include "scrape.h"
+#include "store.h"
+#include "util.h"
+
+#define EVENT_RING		1024
+#define RETIRE_AFTER_MS		(5 * 60 * 1000)
+#define RETENTION_EVERY_MS	(60 * 1000)
+#define CLOCK_TOLERANCE_MS	1000
+
+struct engine {
+	const struct config *cfg;
+	struct engine_opts opts;
+	int64_t		 interval_ms;
+
+	struct worker	**workers;
+	size_t		 nworkers, cap;
+
+	struct series_reg *series;
+	struct store	*store;
+	char		 store_error[256];
+	int		 store_failed;
+	int		 tick_open;	/* a batch awaits its commit */
+
+	struct scraper	*scraper;
+	struct nvml	*nvml;
+
+	struct engine_event events[EVENT_RING];
+	size_t		 ev_first, ev_count;
+
+	uint64_t	 ticks;
+	int64_t		 tick_ms;	/* timestamp of the latest tick */
+	int64_t		 tick_mono_ms;
+	int64_t		 next_tick_mono;
+	int64_t		 last_retention_mono;
+	int		 clock_behind;
+};
+
+/* ------------------------------------------------------------------ */
+/* events */
+
+void
+engine_event(struct engine *eng, const char *worker, const char *kind,
+    const char *fmt, ...)
+{
+	struct engine_event *ev;
+	struct buf b = {0};
+	va_list ap;
+	size_t slot;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+
+	if (eng->ev_count == EVENT_RING) {
+		ev = &eng->events[eng->ev_first];
+		free(ev->worker);
+		free(ev->kind);
+		free(ev->text);
+		eng->ev_first = (eng->ev_first + 1) % EVENT_RING;
+		eng->ev_count--;
+	}
+	slot = (eng->ev_first + eng->ev_count) % EVENT_RING;
+	ev = &eng->events[slot];
+	ev->ts_ms = eng->tick_ms != 0 ? eng->tick_ms : util_now_ms();
+	ev->worker = worker != NULL ? xstrdup(worker) : NULL;
+	ev->kind = xstrdup(kind);
+	ev->text = buf_detach(&b);
+	eng->ev_count++;
+
+	if (eng->store != NULL)
+		store_event(eng->store, ev->ts_ms, ev->worker, ev->kind, ev->text);
+	if (eng->opts.on_event != NULL)
+		eng->opts.on_event(eng->opts.on_event_ctx, ev);
+}
+
+size_t
+engine_event_count(const struct engine *eng)
+{
+	return eng->ev_count;
+}
+
+const struct engine_event *
+engine_event_at(const struct engine *eng, size_t i)
+{
+	if (i >= eng->ev_count)
+		return NULL;
+	return &eng->events[(eng->ev_first + i) % EVENT_RING];
+}
+
+/* ------------------------------------------------------------------ */
+/* points */
+
+static void
+put(struct engine *eng, struct worker *w, const char *metric,
+    const char *labels, size_t labels_len, enum series_kind kind,
+    int64_t ts_ms, double v)
+{
+	struct series *s;
+
+	s = series_get(eng->series, w->idx, w->name, metric, labels,
+	    labels_len, kind);
+	series_append(eng->series, s, ts_ms, v);
+	if (eng->store == NULL)
+		return;
+	if (s->store_id < 0) {
+		s->store_id = store_series(eng->store, w->name, metric,
+		    labels, labels_len);
+		if (s->store_id < 0)
+			return;
+	}
+	store_append(eng->store, s->store_id, ts_ms, v);
+	eng->tick_open = 1;
+}
+
+static void
+put_gauge(struct engine *eng, struct worker *w, const char *metric,
+    int64_t ts_ms, double v)
+{
+	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v);
+}
+
+static void
+put_counter(struct engine *eng, struct worker *w, const char *metric,
+    int64_t ts_ms, double v)
+{
+	put(eng, w, metric, "", 0, SERIES_COUNTER, ts_ms, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* workers */
+
+static struct worker *
+worker_add(struct engine *eng, const struct cfg_worker *cfg,
+    const char *name, int primary)
+{
+	struct worker *w = xcalloc(1, sizeof *w);
+
+	w->idx = (uint32_t)eng->nworkers;
+	w->name = xstrdup(name);
+	w->cfg = cfg;
+	w->primary = primary;
+	eng->workers = xgrow(eng->workers, &eng->cap, eng->nworkers + 1,
+	    sizeof *eng->workers);
+	eng->workers[eng->nworkers++] = w;
+	return w;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	free(w->name);
+	free(w);
+}
+
+size_t
+engine_worker_count(const struct engine *eng)
+{
+	return eng->nworkers;
+}
+
+struct worker *
+engine_worker(const struct engine *eng, size_t i)
+{
+	return i < eng->nworkers ? eng->workers[i] : NULL;
+}
+
+struct worker *
+engine_worker_by_name(const struct engine *eng, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < eng->nworkers; i++) {
+		if (strcmp(eng->workers[i]->name, name) == 0)
+			return eng->workers[i];
+	}
+	return NULL;
+}
+
+/*
+ * Point w at process (pid, starttime), or at no process (pid 0).  Logs
+ * started / restarted / exited as the identity changes.
+ */
+static void
+worker_track(struct engine *eng, struct worker *w, pid_t pid,
+    uint64_t starttime)
+{
+	if (pid == w->pid && starttime == w->starttime && w->alive)
+		return;
+	if (pid == 0) {
+		if (w->alive) {
+			engine_event(eng, w->name, EV_EXITED,
+			    "process %d exited", (int)w->pid);
+			w->alive = 0;
+			w->has_prev = w->has_cur = 0;
+		}
+		return;
+	}
+	if (w->seen && (pid != w->pid || starttime != w->starttime)) {
+		w->restarts++;
+		engine_event(eng, w->name, EV_RESTARTED,
+		    "restarted: process %d replaced by %d (restart %llu)",
+		    (int)w->pid, (int)pid, (unsigned long long)w->restarts);
+	} else if (!w->seen) {
+		engine_event(eng, w->name, EV_STARTED,
+		    "found process %d", (int)pid);
+	} else {
+		/* the same process reappearing (pid file briefly missing) */
+		engine_event(eng, w->name, EV_STARTED,
+		    "process %d is back", (int)pid);
+	}
+	w->pid = pid;
+	w->starttime = starttime;
+	w->alive = 1;
+	w->seen = 1;
+	w->has_prev = w->has_cur = 0;
+	w->find_error[0] = '\0';
+}
+
+static void
+worker_not_found(struct engine *eng, struct worker *w, const char *why)
+{
+	if (strcmp(w->find_error, why) != 0) {
+		util_strlcpy(w->find_error, why, sizeof w->find_error);
+		engine_event(eng, w->name, EV_NOT_FOUND, "%s", why);
+	}
+	worker_track(eng, w, 0, 0);
+}
+
+static void
+find_single(struct engine *eng, const struct cfg_worker *cw)
+{
+	struct worker *w = engine_worker_by_name(eng, cw->name);
+	uint64_t st;
+	pid_t pid;
+	char err[256];
+
+	if (w == NULL)
+		w = worker_add(eng, cw, cw->name, 1);
+	if (cw->find == WORKER_FIND_PID)
+		pid = cw->pid;
+	else if (discover_pid_file(cw->pid_file, &pid, err, sizeof err) != 0) {
+		worker_not_found(eng, w, err);
+		return;
+	}
+	if (proc_identity(pid, &st) != 0) {
+		char why[160];
+
+		snprintf(why, sizeof why, "process %d does not exist", (int)pid);
+		if (w->alive)
+			worker_track(eng, w, 0, 0);
+		else
+			worker_not_found(eng, w, why);
+		return;
+	}
+	worker_track(eng, w, pid, st);
+}
+
+/*
+ * A match group: the first process is the worker NAME; further processes
+ * matched at the same time are NAME/PID.  When NAME's process is gone and
+ * exactly one untracked process matches, NAME adopts it (a restart), so a
+ * supervised single worker keeps one name across restarts.
+ */
+static void
+find_match(struct engine *eng, const struct cfg_worker *cw, int64_t now_ms)
+{
+	struct discover_proc *procs = NULL;
+	size_t n = 0, i, j, untracked;
+	struct worker *primary;
+	char *used;
+
+	if (discover_match(&cw->match_re, eng->opts.only_uid, getpid(),
+	    &procs, &n) != 0) {
+		free(procs);
+		return;
+	}
+	used = xcalloc(n + 1, 1);
+	primary = engine_worker_by_name(eng, cw->name);
+
+	/* keep the workers whose process still matches */
+	for (i = 0; i < eng->nworkers; i++) {
+		struct worker *w = eng->workers[i];
+		int found = 0;
+
+		if (w->cfg != cw || w->retired || !w->alive)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (!used[j] && procs[j].pid == w->pid &&
+			    procs[j].starttime == w->starttime) {
+				used[j] = 1;
+				found = 1;
+				break;
+			}
+		}
+		if (!found) {
+			worker_track(eng, w, 0, 0);
+			if (!w->primary)
+				w->gone_ms = now_ms;
+		}
+	}
+	for (untracked = 0, j = 0; j < n; j++)
+		untracked += !used[j];
+
+	for (j = 0; j < n; j++) {
+		char name[256];
+		struct worker *w;
+
+		if (used[j])
+			continue;
+		if (primary == NULL || (!primary->alive && untracked == 1)) {
+			if (primary == NULL)
+				primary = worker_add(eng, cw, cw->name, 1);
+			worker_track(eng, primary, procs[j].pid,
+			    procs[j].starttime);
+		} else {
+			snprintf(name, sizeof name, "%s/%d", cw->name,
+			    (int)procs[j].pid);
+			w = engine_worker_by_name(eng, name);
+			if (w == NULL)
+				w = worker_add(eng, cw, name, 0);
+			w->retired = 0;
+			worker_track(eng, w, procs[j].pid, procs[j].starttime);
+		}
+		used[j] = 1;
+	}
+	if (primary == NULL) {
+		primary = worker_add(eng, cw, cw->name, 1);
+		worker_not_found(eng, primary, "no process matches");
+	} else if (!primary->alive && primary->find_error[0] == '\0') {
+		util_strlcpy(primary->find_error, "no process matches",
+		    sizeof primary->find_error);
+	}
+
+	/* extra workers whose process left long ago leave the fleet view */
+	for (i = 0; i < eng->nworkers; i++) {
+		struct worker *w = eng->workers[i];
+
+		if (w->cfg == cw && !w->primary && !w->alive && !w->retired &&
+		    now_ms - w->gone_ms > RETIRE_AFTER_MS)
+			w->retired = 1;
+	}
+	free(used);
+	free(procs);
+}
+
+/* ------------------------------------------------------------------ */
+/* sampling */
+
+static void
+sample_proc(struct engine *eng, struct worker *w, int64_t ts, int64_t mono)
+{
+	struct proc_sample s;
+	char err[256];
+	uint64_t limit;
+
+	if (!w->alive)
+		return;
+	if (proc_sample(w->pid, &s, err, sizeof err) != 0 ||
+	    s.starttime != w->starttime) {
+		/* gone between discovery and now: next tick says why */
+		worker_track(eng, w, 0, 0);
+		return;
+	}
+	w->prev = w->cur;
+	w->prev_mono_ms = w->cur_mono_ms;
+	w->has_prev = w->has_cur;
+	w->cur = s;
+	w->cur_mono_ms = mono;
+	w->has_cur = 1;
+	w->cpu_percent = w->has_prev ? proc_cpu_percent(&w->prev, &w->cur,
+	    w->cur_mono_ms - w->prev_mono_ms) : 0;
+
+	if (w->cfg->memory_limit != 0) {
+		w->memory_limit = w->cfg->memory_limit;
+		w->limit_from_cgroup = 0;
+	} else if (proc_cgroup_memory_max(w->pid, &limit) == 1) {
+		w->memory_limit = limit;
+		w->limit_from_cgroup = 1;
+	} else
+		w->memory_limit = 0;
+
+	if (w->has_prev)
+		put_gauge(eng, w, "proc_cpu_percent", ts, w->cpu_percent);
+	put_gauge(eng, w, "proc_rss_bytes", ts, (double)s.rss_bytes);
+	if (s.has_rollup) {
+		put_gauge(eng, w, "proc_pss_bytes", ts, (double)s.pss_bytes);
+		put_gauge(eng, w, "proc_swap_bytes", ts, (double)s.swap_bytes);
+	}
+	put_gauge(eng, w, "proc_threads", ts, (double)s.threads);
+	if (s.fds >= 0)
+		put_gauge(eng, w, "proc_fds", ts, (double)s.fds);
+	if (s.has_io) {
+		put_counter(eng, w, "proc_read_bytes", ts, (double)s.read_bytes);
+		put_counter(eng, w, "proc_write_bytes", ts,
+		    (double)s.write_bytes);
+	}
+	if (w->memory_limit != 0)
+		put_gauge(eng, w, "memory_limit_bytes", ts,
+		    (double)w->memory_limit);
+	if (eng->nvml != NULL) {
+		uint64_t bytes = 0;
+		int64_t age;
+
+		w->has_gpu = nvml_process_memory(eng->nvml, w->pid, &bytes,
+		    &age) == 1;
+		w->gpu_bytes = w->has_gpu ? bytes : 0;
+		put_gauge(eng, w, "gpu_memory_bytes", ts, (double)w->gpu_bytes);
+	}
+}
+
+/* Write up for a worker whose tick is complete. */
+static void
+put_up(struct engine *eng, struct worker *w, int64_t ts)
+{
+	w->up = w->alive && (w->cfg->metrics_url == NULL ||
+	    w->scrape_state == 1);
+	if (w->seen || w->primary)
+		put_gauge(eng, w, "up", ts, w->up ? 1 : 0);
+	put_counter(eng, w, "proc_restarts", ts, (double)w->restarts);
+}
+
+static int64_t
+scrape_timeout(const struct engine *eng, const struct worker *w)
+{
+	if (w->cfg->scrape_timeout_ms > 0)
+		return w->cfg->scrape_timeout_ms;
+	if (eng->cfg->scrape_timeout_ms > 0)
+		return eng->cfg->scrape_timeout_ms;
+	return eng->interval_ms * 8 / 10;
+}
+
+static void
+start_scrape(struct engine *eng, struct worker *w, int64_t ts)
+{
+	int r;
+
+	if (!w->alive) {
+		put_up(eng, w, ts);
+		return;
+	}
+	if (w->cfg->metrics_url == NULL) {
+		put_up(eng, w, ts);
+		return;
+	}
+	if (w->scrape_pending) {
+		w->scrape_skips++;
+		if (w->scrape_skips == 1 || w->scrape_skips % 60 == 0)
+			engine_event(eng, w->name, EV_SCRAPE_SKIPPED,
+			    "previous scrape of %s still running: tick skipped "
+			    "(%llu so far)", w->cfg->metrics_url,
+			    (unsigned long long)w->scrape_skips);
+		return;
+	}
+	r = scraper_start(eng->scraper, (int)w->idx, w->cfg->metrics_url,
+	    scrape_timeout(eng, w), eng->cfg->scrape_max_size);
+	if (r == 0) {
+		w->scrape_pending = 1;
+		w->scrape_tick_ms = ts;
+	} else
+		put_up(eng, w, ts);
+}
+
+struct page_ctx {
+	struct engine	*eng;
+	struct worker	*w;
+	int64_t		 ts;
+	char		 name[256];
+};
+
+static enum series_kind
+sample_kind(const struct expo_sample *s)
+{
+	switch (s->type) {
+	case EXPO_COUNTER:
+	case EXPO_HISTOGRAM:
+	case EXPO_SUMMARY:
+		/* _bucket, _count, _sum are cumulative; quantiles are not */
+		if (s->type == EXPO_SUMMARY && s->name_len == s->family_len)
+			return SERIES_GAUGE;
+		return SERIES_COUNTER;
+	default:
+		return SERIES_GAUGE;
+	}
+}
+
+static void
+on_sample(void *arg, const struct expo_sample *s)
+{
+	struct page_ctx *pc = arg;
+
+	if (s->name_len >= sizeof pc->name)
+		return;
+	memcpy(pc->name, s->name, s->name_len);
+	pc->name[s->name_len] = '\0';
+	put(pc->eng, pc->w, pc->name, s->labels, s->labels_len,
+	    sample_kind(s), pc->ts, s->value);
+}
+
+static void
+finish_scrape(struct engine *eng, struct scrape_result *r)
+{
+	struct worker *w;
+	struct page_ctx pc;
+	struct expo_result er;
+	int64_t ts;
+
+	if (r->id < 0 || (size_t)r->id >= eng->nworkers)
+		return;
+	w = eng->workers[r->id];
+	w->scrape_pending = 0;
+	ts = w->scrape_tick_ms;
+	w->scrape_duration_ms = r->duration_ms;
+
+	if (r->ok) {
+		memset(&er, 0, sizeof er);
+		pc.eng = eng;
+		pc.w = w;
+		pc.ts = ts;
+		expo_parse(r->body, r->len,
+		    expo_format_from_content_type(r->content_type),
+		    on_sample, NULL, &pc, &er);
+		w->scrape_samples = er.samples;
+		w->scrape_errors += er.errors;
+		if (er.errors > 0 && er.first_error_line != w->parse_error_line)
+			engine_event(eng, w->name, EV_PARSE_ERROR,
+			    "%s: %zu malformed line%s skipped; line %d: %s",
+			    w->cfg->metrics_url, er.errors,
+			    er.errors == 1 ? "" : "s", er.first_error_line,
+			    er.first_error);
+		w->parse_error_line = er.errors > 0 ? er.first_error_line : 0;
+		if (w->scrape_state == -1)
+			engine_event(eng, w->name, EV_SCRAPE_RECOVERED,
+			    "scrape of %s works again", w->cfg->metrics_url);
+		w->scrape_state = 1;
+		w->scrape_error[0] = '\0';
+		put_gauge(eng, w, "scrape_duration_seconds", ts,
+		    (double)r->duration_ms / 1000.0);
+	} else {
+		if (w->scrape_state != -1 ||
+		    strcmp(w->scrape_error, r->error) != 0)
+			engine_event(eng, w->name, EV_SCRAPE_FAILED,
+			    "scrape failed: %s", r->error);
+		w->scrape_state = -1;
+		util_strlcpy(w->scrape_error, r->error, sizeof w->scrape_error);
+	}
+	put_counter(eng, w, "scrape_errors", ts, (double)w->scrape_errors);
+	put_up(eng, w, ts);
+}
+
+static void
+collect_scrapes(struct engine *eng)
+{
+	struct scrape_result r;
+
+	while (scraper_next(eng->scraper, &r) == 1) {
+		finish_scrape(eng, &r);
+		scrape_result_free(&r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* ticks */
+
+/*
+ * The timestamp of a tick.  Wall time, unless the wall clock stepped
+ * backwards: then time goes on from the last tick by the monotonic clock,
+ * so history is never reordered or overwritten.
+ */
+static int64_t
+tick_time(struct engine *eng, int64_t mono)
+{
+	int64_t wall = util_now_ms(), expect;
+
+	if (eng->ticks == 0)
+		return wall;
+	expect = eng->tick_ms + (mono - eng->tick_mono_ms);
+	if (wall + CLOCK_TOLERANCE_MS < expect) {
+		if (!eng->clock_behind)
+			engine_event(eng, NULL, EV_CLOCK,
+			    "wall clock stepped back by %lld ms; timestamps "
+			    "follow the monotonic clock until it catches up",
+			    (long long)(expect - wall));
+		eng->clock_behind = 1;
+		return expect;
+	}
+	if (eng->clock_behind)
+		engine_event(eng, NULL, EV_CLOCK, "wall clock caught up");
+	eng->clock_behind = 0;
+	return wall > eng->tick_ms ? wall : eng->tick_ms + 1;
+}
+
+int
+engine_commit(struct engine *eng, char *err, size_t errlen)
+{
+	if (eng->store == NULL || !eng->tick_open)
+		return 0;
+	if (store_commit(eng->store, eng->store_error,
+	    sizeof eng->store_error) != 0) {
+		eng->store_failed = 1;
+		if (err != NULL)
+			util_strlcpy(err, eng->store_error, errlen);
+		return -1;
+	}
+	eng->store_failed = 0;
+	eng->store_error[0] = '\0';
+	eng->tick_open = 0;
+	return 0;
+}
+
+const char *
+engine_store_error(const struct engine *eng)
+{
+	return eng->store_failed ? eng->store_error : NULL;
+}
+
+static int
+commit_bits(struct engine *eng)
+{
+	return engine_commit(eng, NULL, 0) == 0 ? 0 : ENGINE_STORE_ERROR;
+}
+
+int
+engine_tick(struct engine *eng)
+{
+	int64_t mono = util_mono_ms(), ts;
+	size_t i, nw;
+	int bits = ENGINE_TICKED | ENGINE_CHANGED;
+
+	/* the previous tick's batch, whatever scrapes are still out */
+	bits |= commit_bits(eng);
+
+	ts = tick_time(eng, mono);
+	eng->tick_ms = ts;
+	eng->tick_mono_ms = mono;
+	eng->ticks++;
+
+	for (i = 0; i < eng->cfg->nworkers; i++) {
+		const struct cfg_worker *cw = &eng->cfg->workers[i];
+
+		if (cw->find == WORKER_FIND_MATCH)
+			find_match(eng, cw, ts);
+		else
+			find_single(eng, cw);
+	}
+	if (eng->nvml != NULL)
+		nvml_refresh_async(eng->nvml);
+	nw = eng->nworkers;
+	for (i = 0; i < nw; i++) {
+		struct worker *w = eng->workers[i];
+
+		if (w->retired)
+			continue;
+		sample_proc(eng, w, ts, mono);
+		start_scrape(eng, w, ts);
+	}
+	eng->tick_open = eng->store != NULL;
+
+	if (eng->store != NULL &&
+	    mono - eng->last_retention_mono >= RETENTION_EVERY_MS) {
+		char err[256];
+
+		eng->last_retention_mono = mono;
+		if (store_retention(eng->store, ts, eng->cfg->retention_ms,
+		    eng->cfg->max_size, err, sizeof err) != 0)
+			engine_event(eng, NULL, EV_STORE,
+			    "retention failed: %s", err);
+	}
+	if (scraper_in_flight(eng->scraper) == 0)
+		bits |= commit_bits(eng);
+	return bits;
+}
+
+int
+engine_pollfds(struct engine *eng, struct pollfd *fds, int max,
+    int *timeout_ms)
+{
+	int64_t now = util_mono_ms(), wait;
+
+	wait = eng->next_tick_mono - now;
+	if (wait < 0)
+		wait = 0;
+	if (*timeout_ms < 0 || wait < *timeout_ms)
+		*timeout_ms = (int)(wait > INT_MAX ? INT_MAX : wait);
+	return scraper_pollfds(eng->scraper, fds, max, timeout_ms);
+}
+
+int
+engine_dispatch(struct engine *eng, const struct pollfd *fds, int n)
+{
+	int64_t now;
+	int bits = 0, before = scraper_in_flight(eng->scraper);
+
+	scraper_dispatch(eng->scraper, fds, n);
+	collect_scrapes(eng);
+	if (scraper_in_flight(eng->scraper) < before)
+		bits |= ENGINE_CHANGED;
+	if (before > 0 && scraper_in_flight(eng->scraper) == 0)
+		bits |= commit_bits(eng);
+
+	now = util_mono_ms();
+	if (now >= eng->next_tick_mono) {
+		/* keep the schedule; after a stall, skip the missed ticks
+		 * rather than running them back to back */
+		eng->next_tick_mono += eng->interval_ms;
+		if (eng->next_tick_mono <= now)
+			eng->next_tick_mono = now + eng->interval_ms;
+		bits |= engine_tick(eng);
+	}
+	return bits;
+}
+
+/* ------------------------------------------------------------------ */
+/* life */
+
+struct engine *
+engine_new(const struct config *cfg, const struct engine_opts *opts,
+    char *err, size_t errlen)
+{
+	struct engine *eng = xcalloc(1, sizeof *eng);
+	char why[256];
+
+	eng->cfg = cfg;
+	if (opts != NULL)
+		eng->opts = *opts;
+	else
+		eng->opts.only_uid = (uid_t)-1;
+	eng->interval_ms = cfg->interval_ms > 0 ? cfg->interval_ms : 1000;
+	eng->series = series_reg_new(eng->opts.history_ms > 0 ?
+	    eng->opts.history_ms : 15 * 60 * 1000);
+	if (eng->opts.db != NULL) {
+		eng->store = store_open(eng->opts.db, STORE_WRITE, err, errlen);
+		if (eng->store == NULL) {
+			series_reg_free(eng->series);
+			free(eng);
+			return NULL;
+		}
+	}
+	eng->scraper = scraper_new();
+	eng->nvml = nvml_open(why, sizeof why);
+	eng->next_tick_mono = util_mono_ms();
+	eng->last_retention_mono = util_mono_ms() - RETENTION_EVERY_MS;
+	return eng;
+}
+
+int
+engine_free(struct engine *eng, char *err, size_t errlen)
+{
+	size_t i;
+	int rc = 0;
+
+	if (eng == NULL)
+		return 0;
+	if (eng->store != NULL) {
+		/* results that already arrived belong to the recording */
+		collect_scrapes(eng);
+		rc = engine_commit(eng, err, errlen);
+		store_close(eng->store);
+	}
+	scraper_free(eng->scraper);
+	nvml_close(eng->nvml);
+	for (i = 0; i < eng->nworkers; i++)
+		worker_free(eng->workers[i]);
+	free(eng->workers);
+	for (i = 0; i < eng->ev_count; i++) {
+		struct engine_event *ev =
+		    &eng->events[(eng->ev_first + i) % EVENT_RING];
+		free(ev->worker);
+		free(ev->kind);
+		free(ev->text);
+	}
+	series_reg_free(eng->series);
+	free(eng);
+	return rc;
+}
+
+struct series_reg *
+engine_series(const struct engine *eng)
+{
+	return eng->series;
+}
+
+int64_t
+engine_last_tick_ms(const struct engine *eng)
+{
+	return eng->tick_ms;
+}
+
+uint64_t
+engine_ticks(const struct engine *eng)
+{
+	return eng->ticks;
+}
+
+int64_t
+engine_interval_ms(const struct engine *eng)
+{
+	return eng->interval_ms;
+}
+
+const struct config *
+engine_config(const struct engine *eng)
+{
+	return eng->cfg;
+}
+
+struct store *
+engine_store(const struct engine *eng)
+{
+	return eng->store;
+}
+
+int
+engine_scrapes_in_flight(const struct engine *eng)
+{
+	return scraper_in_flight(eng->scraper);
+}
+
+int
+engine_has_gpu(const struct engine *eng)
+{
+	return eng->nvml != NULL;
+}

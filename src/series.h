@@ -1,0 +1,96 @@
+/*
+ * series.h -- the engine's in-memory history: one entry per series
+ * (worker, metric, labels), holding the latest points compressed with the
+ * chunk codec for a bounded window, and the last two values for rates.
+ *
+ * The registry owns every series and every string in it.  Series are
+ * addressed by a small dense index (series->idx) that never changes while
+ * the registry lives, so other modules may keep indexes.
+ */
+#ifndef MODELTOP_SERIES_H
+#define MODELTOP_SERIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+
+/* What kind of figure a series holds: decides how rates are computed. */
+enum series_kind {
+	SERIES_GAUGE,
+	SERIES_COUNTER,		/* monotonic; a decrease is a reset */
+};
+
+struct series_chunk;
+
+struct series {
+	uint32_t	 idx;		/* index in the registry */
+	uint32_t	 worker;	/* caller's worker index */
+	char		*worker_name;
+	char		*metric;
+	char		*labels;	/* canonical {k="v",...}, may hold NULs */
+	size_t		 labels_len;
+	enum series_kind kind;
+	int64_t		 store_id;	/* id in the store, -1 when none yet */
+
+	int		 npoints;	/* 0, 1 or 2 of last/prev below */
+	int64_t		 last_ms, prev_ms;
+	double		 last, prev;
+	uint64_t	 resets;	/* counter resets seen */
+
+	struct chunk_enc open;		/* newest points */
+	struct series_chunk *sealed;	/* oldest first */
+	struct series_chunk *sealed_tail;
+
+	struct series	*hnext;		/* hash chain */
+	uint32_t	 hash;
+};
+
+struct series_reg;
+
+/* A new, empty registry keeping about window_ms of history per series.
+ * Never fails (OOM is fatal). */
+struct series_reg *series_reg_new(int64_t window_ms);
+/* Free the registry and every series in it.  NULL is fine. */
+void series_reg_free(struct series_reg *reg);
+
+/* Find the series (worker, metric, labels), creating it with kind when it
+ * does not exist.  worker_name is copied on creation.  Returns a pointer
+ * owned by the registry, valid until series_reg_free. */
+struct series *series_get(struct series_reg *reg, uint32_t worker,
+    const char *worker_name, const char *metric, const char *labels,
+    size_t labels_len, enum series_kind kind);
+/* Find without creating; NULL when absent. */
+struct series *series_find(struct series_reg *reg, uint32_t worker,
+    const char *metric, const char *labels, size_t labels_len);
+
+/* Number of series; series_at(reg, i) for i below it. */
+size_t series_count(const struct series_reg *reg);
+struct series *series_at(const struct series_reg *reg, size_t i);
+
+/* Append a point.  Old chunks beyond the window are dropped. */
+void series_append(struct series_reg *reg, struct series *s, int64_t ts_ms,
+    double v);
+
+/* Per-second rate between the last two points: the difference for a gauge,
+ * and for a counter the increase, where a decrease counts as a reset (the
+ * increase is then the new value).  Returns 0 and the rate, or -1 when
+ * there are fewer than two points or no time passed between them. */
+int series_rate(const struct series *s, double *rate);
+
+/* Rate of a counter over [now_ms - window_ms, now_ms] from the history,
+ * treating decreases as resets.  -1 when there are fewer than two points
+ * in the window. */
+int series_rate_window(const struct series *s, int64_t now_ms,
+    int64_t window_ms, double *rate);
+
+typedef int (*series_point_fn)(void *ctx, int64_t ts_ms, double v);
+/* Call fn for every point in [from_ms, to_ms], oldest first; a nonzero
+ * return from fn stops the walk and is returned. */
+int series_each(const struct series *s, int64_t from_ms, int64_t to_ms,
+    series_point_fn fn, void *ctx);
+
+/* Bytes of memory the registry holds in chunks (for the footprint). */
+size_t series_reg_bytes(const struct series_reg *reg);
+
+#endif
