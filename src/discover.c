@@ -51,7 +51,13 @@ read_at(int dirfd, const char *name, char *buf, size_t size)
 		n = read(fd, buf + len, size - 1 - len);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == -1) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
@@ -91,7 +97,7 @@ check_one(int procfd, const char *name, pid_t pid, const regex_t *re, uid_t uid,
 			return 0;
 	}
 
-	snprintf(path, sizeof path, "%s/cmdline", name);
+	snprintf(path, sizeof path, "%d/cmdline", (int)pid);
 	if ((n = read_at(procfd, path, cmd, cmdlen)) <= 0)
 		return 0;	/* gone, kernel thread or zombie */
 	while (n > 0 && cmd[n - 1] == '\0')
@@ -107,7 +113,7 @@ check_one(int procfd, const char *name, pid_t pid, const regex_t *re, uid_t uid,
 		return 0;
 
 	/* A match: its identity, and a last look that it is alive. */
-	snprintf(path, sizeof path, "%s/stat", name);
+	snprintf(path, sizeof path, "%d/stat", (int)pid);
 	if ((n = read_at(procfd, path, cmd, cmdlen)) <= 0)
 		return 0;
 	if (proc_parse_stat(cmd, (size_t)n, &s) == -1 || s.pid != pid)

@@ -288,6 +288,25 @@ count_fds(int dirfd)
 	return n;
 }
 
+/*
+ * Whether the process of the open /proc/PID directory dirfd still exists
+ * (a zombie does).  ESRCH from smaps_rollup only means the process has no
+ * memory map any more (it is exiting); once it is reaped, lookups in its
+ * directory fail.  On failure errno is left ENOENT/ESRCH for the caller.
+ */
+static int
+alive(int dirfd)
+{
+	struct stat st;
+	int e = errno;
+
+	if (fstatat(dirfd, "stat", &st, 0) == 0)
+		return 1;
+	if (!is_gone(errno))
+		errno = e;
+	return 0;
+}
+
 int
 proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size_t errlen)
 {
@@ -347,7 +366,7 @@ proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size
 	if (!(flags & PROC_SAMPLE_NO_ROLLUP)) {
 		what = "smaps_rollup";
 		if ((len = read_at(dirfd, what, buf, sizeof buf)) == -1) {
-			if (is_gone(errno))
+			if (is_gone(errno) && !alive(dirfd))
 				goto fail;
 		} else if (line_u64(buf, (size_t)len, "Pss:", &v) == 0) {
 			out->has_rollup = 1;
@@ -361,7 +380,7 @@ proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size
 	if (!(flags & PROC_SAMPLE_NO_FDS)) {
 		what = "fd";
 		n = count_fds(dirfd);
-		if (n == -1 && is_gone(errno))
+		if (n == -1 && is_gone(errno) && !alive(dirfd))
 			goto fail;
 		out->fds = n;
 	}
@@ -369,7 +388,7 @@ proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size
 	if (!(flags & PROC_SAMPLE_NO_IO)) {
 		what = "io";
 		if ((len = read_at(dirfd, what, buf, sizeof buf)) == -1) {
-			if (is_gone(errno))
+			if (is_gone(errno) && !alive(dirfd))
 				goto fail;
 		} else if (line_u64(buf, (size_t)len, "read_bytes:", &out->read_bytes) == 0 &&
 		    line_u64(buf, (size_t)len, "write_bytes:", &out->write_bytes) == 0)
