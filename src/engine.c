@@ -113,9 +113,15 @@ put(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v)
 {
 	struct series *s;
+	size_t before = series_count(eng->series);
 
 	s = series_get(eng->series, w->idx, w->name, metric, labels,
 	    labels_len, kind);
+	if (series_count(eng->series) != before) {
+		w->series_idx = xgrow(w->series_idx, &w->series_cap,
+		    w->nseries + 1, sizeof *w->series_idx);
+		w->series_idx[w->nseries++] = s->idx;
+	}
 	series_append(eng->series, s, ts_ms, v);
 	if (eng->store == NULL)
 		return;
@@ -165,6 +171,7 @@ worker_add(struct engine *eng, const struct cfg_worker *cfg,
 static void
 worker_free(struct worker *w)
 {
+	free(w->series_idx);
 	free(w->name);
 	free(w);
 }
@@ -214,6 +221,7 @@ worker_track(struct engine *eng, struct worker *w, pid_t pid,
 	}
 	if (w->seen && (pid != w->pid || starttime != w->starttime)) {
 		w->restarts++;
+		w->restart_ms = eng->tick_ms;
 		engine_event(eng, w->name, EV_RESTARTED,
 		    "restarted: process %d replaced by %d (restart %llu)",
 		    (int)w->pid, (int)pid, (unsigned long long)w->restarts);
@@ -425,15 +433,33 @@ sample_proc(struct engine *eng, struct worker *w, int64_t ts, int64_t mono)
 	}
 }
 
-/* Write up for a worker whose tick is complete. */
+/*
+ * A worker's tick is complete (its scrape, if any, is in): write up, and
+ * the figures derived from what it exposes.
+ */
 static void
 put_up(struct engine *eng, struct worker *w, int64_t ts)
 {
+	struct worker_figures *f = &w->fig;
+
 	w->up = w->alive && (w->cfg->metrics_url == NULL ||
 	    w->scrape_state == 1);
 	if (w->seen || w->primary)
 		put_gauge(eng, w, "up", ts, w->up ? 1 : 0);
 	put_counter(eng, w, "proc_restarts", ts, (double)w->restarts);
+
+	figures_compute(eng->series, w->series_idx, w->nseries, ts,
+	    ENGINE_RATE_WINDOW_MS, f);
+	if (!w->up)
+		return;
+	if (!isnan(f->req_rate))
+		put_gauge(eng, w, "requests_per_second", ts, f->req_rate);
+	if (!isnan(f->err_rate))
+		put_gauge(eng, w, "errors_per_second", ts, f->err_rate);
+	if (!isnan(f->p50_s))
+		put_gauge(eng, w, "latency_p50_seconds", ts, f->p50_s);
+	if (!isnan(f->p99_s))
+		put_gauge(eng, w, "latency_p99_seconds", ts, f->p99_s);
 }
 
 static int64_t

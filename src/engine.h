@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "figures.h"
 #include "proc.h"
 #include "series.h"
 
@@ -32,6 +33,9 @@ struct store;
 #define EV_PARSE_ERROR		"parse_error"
 #define EV_CLOCK		"clock"
 #define EV_STORE		"store"
+
+/* Window over which rates and latency quantiles are computed. */
+#define ENGINE_RATE_WINDOW_MS	(30 * 1000)
 
 struct worker {
 	uint32_t	 idx;
@@ -58,6 +62,11 @@ struct worker {
 	double		 cpu_percent;
 	int		 has_gpu;
 	uint64_t	 gpu_bytes;
+
+	int64_t		 restart_ms;	/* time of the last restart */
+	uint32_t	*series_idx;	/* this worker's series in the registry */
+	size_t		 nseries, series_cap;
+	struct worker_figures fig;	/* derived each tick (figures.h) */
 
 	int		 scrape_state;	/* 0 never, 1 ok, -1 failing */
 	int		 scrape_pending;

@@ -335,3 +335,13 @@ series_each(const struct series *s, int64_t from_ms, int64_t to_ms,
 	p = chunk_enc_bytes(&s->open, &len);
 	return walk_bytes(p, len, from_ms, to_ms, fn, ctx);
 }
+
+int64_t
+series_oldest_ms(const struct series *s)
+{
+	if (s->sealed != NULL)
+		return s->sealed->first_ms;
+	if (chunk_enc_count(&s->open) > 0)
+		return chunk_enc_first_ts(&s->open);
+	return INT64_MAX;
+}

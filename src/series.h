@@ -32,6 +32,12 @@ struct series {
 	size_t		 labels_len;
 	enum series_kind kind;
 	int64_t		 store_id;	/* id in the store, -1 when none yet */
+	/* What figures.c made of the name, worked out once (role_known). */
+	uint8_t		 role_known;
+	uint8_t		 role;
+	int8_t		 family_score;
+	double		 role_arg;	/* le or quantile */
+	double		 role_scale;	/* to seconds */
 
 	int		 npoints;	/* 0, 1 or 2 of last/prev below */
 	int64_t		 last_ms, prev_ms;
@@ -89,6 +95,9 @@ typedef int (*series_point_fn)(void *ctx, int64_t ts_ms, double v);
  * return from fn stops the walk and is returned. */
 int series_each(const struct series *s, int64_t from_ms, int64_t to_ms,
     series_point_fn fn, void *ctx);
+
+/* Time of the oldest point still in memory; INT64_MAX when none. */
+int64_t series_oldest_ms(const struct series *s);
 
 /* Bytes of memory the registry holds in chunks (for the footprint). */
 size_t series_reg_bytes(const struct series_reg *reg);

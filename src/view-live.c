@@ -1,0 +1,326 @@
+/*
+ * view-live.c -- the view answered from the running engine's memory.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "store.h"
+#include "util.h"
+#include "view.h"
+
+/* A restart within this many intervals shows as "restarting". */
+#define RESTARTING_TICKS 3
+
+struct view_live {
+	struct view		 v;
+	struct engine		*eng;
+	char			 host[256];
+
+	struct view_worker	*workers;
+	size_t			 nworkers, wcap;
+	uint64_t		 workers_tick;	/* tick the array is for */
+	int			 workers_valid;
+
+	struct view_series	*series;
+	size_t			 nseries, scap;
+
+	struct view_event	*events;
+	size_t			 ecap;
+};
+
+static struct view_live *
+live(struct view *v)
+{
+	return (struct view_live *)v;
+}
+
+static const char *
+live_mode(struct view *v)
+{
+	(void)v;
+	return "live";
+}
+
+static const char *
+live_source(struct view *v)
+{
+	return live(v)->host;
+}
+
+static int64_t
+live_time(struct view *v)
+{
+	int64_t t = engine_last_tick_ms(live(v)->eng);
+
+	return t != 0 ? t : util_now_ms();
+}
+
+static int64_t
+live_interval(struct view *v)
+{
+	return engine_interval_ms(live(v)->eng);
+}
+
+static double
+last_of(struct engine *eng, const struct worker *w, const char *metric)
+{
+	struct series *s = series_find(engine_series(eng), w->idx, metric,
+	    "", 0);
+
+	return s != NULL && s->npoints > 0 ? s->last : NAN;
+}
+
+static void
+fill_worker(struct view_live *vl, const struct worker *w,
+    struct view_worker *vw)
+{
+	int64_t now = engine_last_tick_ms(vl->eng);
+	int64_t iv = engine_interval_ms(vl->eng);
+	int have = w->alive && w->has_cur;
+
+	memset(vw, 0, sizeof *vw);
+	vw->name = w->name;
+	if (!w->seen)
+		vw->state = VIEW_UNKNOWN;
+	else if (!w->up)
+		vw->state = VIEW_DOWN;
+	else if (w->restart_ms != 0 &&
+	    now - w->restart_ms <= RESTARTING_TICKS * iv)
+		vw->state = VIEW_RESTARTING;
+	else
+		vw->state = VIEW_UP;
+	if (w->seen && !w->alive && w->primary == 0)
+		vw->state = VIEW_DOWN;
+	vw->pid = w->alive ? w->pid : 0;
+	vw->cpu_percent = have && w->has_prev ? w->cpu_percent : NAN;
+	vw->rss_bytes = have ? (double)w->cur.rss_bytes : NAN;
+	vw->pss_bytes = have && w->cur.has_rollup ?
+	    (double)w->cur.pss_bytes : NAN;
+	vw->swap_bytes = have && w->cur.has_rollup ?
+	    (double)w->cur.swap_bytes : NAN;
+	vw->limit_bytes = w->memory_limit != 0 ? (double)w->memory_limit : NAN;
+	vw->gpu_bytes = w->has_gpu ? (double)w->gpu_bytes : NAN;
+	vw->threads = have ? w->cur.threads : NAN;
+	vw->fds = have && w->cur.fds >= 0 ? w->cur.fds : NAN;
+	vw->req_rate = w->up ? w->fig.req_rate : NAN;
+	vw->err_rate = w->up ? w->fig.err_rate : NAN;
+	vw->p50_s = w->up ? w->fig.p50_s : NAN;
+	vw->p99_s = w->up ? w->fig.p99_s : NAN;
+	vw->restarts = (double)w->restarts;
+	vw->rss_slope = last_of(vl->eng, w, "memory_rss_slope_bytes_per_second");
+	vw->incidents = 0;
+	vw->scrape_errors = w->scrape_errors;
+	if (!w->alive)
+		vw->note = w->find_error[0] != '\0' ? w->find_error :
+		    "process exited";
+	else if (w->scrape_state == -1)
+		vw->note = w->scrape_error;
+	else
+		vw->note = "";
+}
+
+static size_t
+live_workers(struct view *v, const struct view_worker **out)
+{
+	struct view_live *vl = live(v);
+	size_t i, n = engine_worker_count(vl->eng);
+
+	if (!vl->workers_valid) {
+		vl->nworkers = 0;
+		vl->workers = xgrow(vl->workers, &vl->wcap, n,
+		    sizeof *vl->workers);
+		for (i = 0; i < n; i++) {
+			const struct worker *w = engine_worker(vl->eng, i);
+
+			if (w->retired)
+				continue;
+			fill_worker(vl, w, &vl->workers[vl->nworkers++]);
+		}
+		vl->workers_valid = 1;
+	}
+	*out = vl->workers;
+	return vl->nworkers;
+}
+
+static int
+series_cmp(const void *a, const void *b)
+{
+	const struct view_series *x = a, *y = b;
+	size_t n;
+	int c;
+
+	if ((c = strcmp(x->metric, y->metric)) != 0)
+		return c;
+	n = x->labels_len < y->labels_len ? x->labels_len : y->labels_len;
+	if ((c = memcmp(x->labels, y->labels, n)) != 0)
+		return c;
+	return (x->labels_len > y->labels_len) - (x->labels_len < y->labels_len);
+}
+
+static size_t
+live_series(struct view *v, const char *worker,
+    const struct view_series **out)
+{
+	struct view_live *vl = live(v);
+	const struct worker *w = engine_worker_by_name(vl->eng, worker);
+	struct series_reg *reg = engine_series(vl->eng);
+	size_t i;
+
+	vl->nseries = 0;
+	*out = NULL;
+	if (w == NULL)
+		return 0;
+	vl->series = xgrow(vl->series, &vl->scap, w->nseries,
+	    sizeof *vl->series);
+	for (i = 0; i < w->nseries; i++) {
+		const struct series *s = series_at(reg, w->series_idx[i]);
+		struct view_series *vs = &vl->series[vl->nseries++];
+
+		vs->metric = s->metric;
+		vs->labels = s->labels;
+		vs->labels_len = s->labels_len;
+		vs->value = s->npoints > 0 ? s->last : NAN;
+		vs->ts_ms = s->last_ms;
+		vs->counter = s->kind == SERIES_COUNTER;
+	}
+	qsort(vl->series, vl->nseries, sizeof *vl->series, series_cmp);
+	*out = vl->series;
+	return vl->nseries;
+}
+
+struct store_walk {
+	view_point_fn	 fn;
+	void		*ctx;
+};
+
+static int
+store_point(void *arg, int64_t id, int64_t ts_ms, double v)
+{
+	struct store_walk *sw = arg;
+
+	(void)id;
+	return sw->fn(sw->ctx, ts_ms, v);
+}
+
+static int
+live_points(struct view *v, const char *worker, const char *metric,
+    const char *labels, size_t labels_len, int64_t from_ms, int64_t to_ms,
+    view_point_fn fn, void *ctx)
+{
+	struct view_live *vl = live(v);
+	const struct worker *w = engine_worker_by_name(vl->eng, worker);
+	struct series *s;
+	struct store *st = engine_store(vl->eng);
+	int64_t oldest = INT64_MAX;
+
+	if (w == NULL)
+		return -1;
+	s = series_find(engine_series(vl->eng), w->idx, metric, labels,
+	    labels_len);
+	if (s == NULL)
+		return -1;
+	/* memory holds the recent window; the store (when recording)
+	 * everything, so a window reaching further back reads the store */
+	if (st != NULL && s->store_id >= 0) {
+		oldest = series_oldest_ms(s);
+		if (from_ms < oldest) {
+			struct store_walk sw = { fn, ctx };
+
+			return store_read(st, s->store_id, from_ms, to_ms,
+			    store_point, &sw) < 0 ? -1 : 0;
+		}
+	}
+	series_each(s, from_ms, to_ms, fn, ctx);
+	return 0;
+}
+
+static size_t
+live_events(struct view *v, const char *worker, size_t max,
+    const struct view_event **out)
+{
+	struct view_live *vl = live(v);
+	size_t n = engine_event_count(vl->eng), i, k = 0;
+
+	vl->events = xgrow(vl->events, &vl->ecap, max > 0 ? max : 1,
+	    sizeof *vl->events);
+	for (i = n; i > 0 && k < max; i--) {
+		const struct engine_event *ev = engine_event_at(vl->eng, i - 1);
+
+		if (worker != NULL && (ev->worker == NULL ||
+		    strcmp(ev->worker, worker) != 0))
+			continue;
+		vl->events[k].ts_ms = ev->ts_ms;
+		vl->events[k].worker = ev->worker;
+		vl->events[k].kind = ev->kind;
+		vl->events[k].text = ev->text;
+		k++;
+	}
+	*out = vl->events;
+	return k;
+}
+
+static int
+live_pollfds(struct view *v, struct pollfd *fds, int max, int *timeout_ms)
+{
+	return engine_pollfds(live(v)->eng, fds, max, timeout_ms);
+}
+
+static int
+live_dispatch(struct view *v, const struct pollfd *fds, int n)
+{
+	struct view_live *vl = live(v);
+	int bits = engine_dispatch(vl->eng, fds, n), r = 0;
+
+	if (bits & (ENGINE_CHANGED | ENGINE_TICKED)) {
+		vl->workers_valid = 0;
+		r |= VIEW_CHANGED;
+	}
+	if (bits & ENGINE_STORE_ERROR)
+		r |= VIEW_ERROR;
+	return r;
+}
+
+static const char *
+live_status(struct view *v)
+{
+	return engine_store_error(live(v)->eng);
+}
+
+static void
+live_free(struct view *v)
+{
+	struct view_live *vl = live(v);
+
+	free(vl->workers);
+	free(vl->series);
+	free(vl->events);
+	free(vl);
+}
+
+static const struct view_ops live_ops = {
+	live_mode, live_source, live_time, live_interval, live_workers,
+	live_series, live_points, live_events, live_pollfds, live_dispatch,
+	live_status, live_free
+};
+
+struct view *
+view_live_new(struct engine *eng)
+{
+	struct view_live *vl = xcalloc(1, sizeof *vl);
+
+	vl->v.ops = &live_ops;
+	vl->eng = eng;
+	if (gethostname(vl->host, sizeof vl->host) != 0)
+		util_strlcpy(vl->host, "localhost", sizeof vl->host);
+	vl->host[sizeof vl->host - 1] = '\0';
+	return &vl->v;
+}
+
+struct engine *
+view_live_engine(struct view *v)
+{
+	return v != NULL && v->ops == &live_ops ? live(v)->eng : NULL;
+}
