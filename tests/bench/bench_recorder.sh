@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The recorder's own cost: `modeltop record` watching 100 real Python
+# workers (the agent, each serving /metrics with a latency histogram) at
+# 1 s for SECS seconds (default 30); CPU time of the recorder process from
+# /proc/PID/stat, as a share of one core.  Target: under 1%.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MODELTOP=${MODELTOP:-$ROOT/modeltop}
+SECS=${SECS:-30}
+N=${N:-100}
+T=$(mktemp -d /tmp/modeltop-bench.XXXXXX)
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
+trap cleanup EXIT
+export PYTHONPATH="$ROOT/data/python" PYTHONDONTWRITEBYTECODE=1
+base=$(/usr/bin/python3 -c 'import random; print(random.randint(20000, 50000))')
+cat >"$T/w.py" <<'PY'
+import os, random, sys, time
+import modeltop_agent as agent
+port = int(sys.argv[1])
+agent.start(port)
+open(sys.argv[2] + ".tmp", "w").write(str(os.getpid()))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+while True:
+    time.sleep(0.1)
+    agent.observe_request(random.uniform(0.01, 0.2), ok=random.random() > 0.01)
+PY
+{ echo "[modeltop]"; echo "interval = 1s"; } >"$T/fleet.ini"
+for i in $(seq 1 "$N"); do
+	port=$((base + i))
+	/usr/bin/python3 "$T/w.py" "$port" "$T/w$i.pid" &
+	pids="$pids $!"
+	printf '[worker w%d]\npid_file = %s\nmetrics_url = http://127.0.0.1:%d/metrics\n' \
+		"$i" "$T/w$i.pid" "$port" >>"$T/fleet.ini"
+done
+for i in $(seq 1 "$N"); do
+	for _ in $(seq 1 100); do [ -s "$T/w$i.pid" ] && break; sleep 0.1; done
+done
+sleep 1
+"$MODELTOP" record -q -c "$T/fleet.ini" --db "$T/rec.db" &
+rp=$!
+sleep 3	# first ticks: series creation is a one-off cost
+t0=$(awk '{print $14 + $15}' /proc/$rp/stat)
+s0=$(date +%s%N)
+sleep "$SECS"
+t1=$(awk '{print $14 + $15}' /proc/$rp/stat)
+s1=$(date +%s%N)
+rss=$(awk '/^VmRSS:/ {print $2}' /proc/$rp/status)
+kill -TERM "$rp"; wait "$rp"
+hz=$(getconf CLK_TCK)
+pct=$(awk -v a="$t0" -v b="$t1" -v s0="$s0" -v s1="$s1" -v hz="$hz" \
+	'BEGIN { printf "%.2f", 100 * (b - a) / hz / ((s1 - s0) / 1e9) }')
+ok=$(awk -v p="$pct" 'BEGIN { print (p < 1.0) ? "ok" : "FAIL" }')
+samples=$("$MODELTOP" export --db "$T/rec.db" --metric up | wc -l)
+echo "recorder: $N workers, ${SECS}s, cpu ${pct}%, rss ${rss} kB, $samples up-samples" >&2
+echo "| recorder CPU, $N workers at 1 s (scrape + parse + /proc + store) | ${pct}% of one core | < 1% | $ok |"
+echo "| recorder resident memory, $N workers | $((rss / 1024)) MB | - | - |"
