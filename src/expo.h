@@ -108,7 +108,8 @@ int expo_parse(const char *buf, size_t len, enum expo_format fmt,
  * copy its unescaped value into out, NUL-terminated and truncated to
  * outlen bytes (out may be NULL when outlen is 0).  *value_len, when
  * value_len is not NULL, gets the full unescaped length.  Returns 1 when
- * found, 0 when not found or when labels is not a canonical label string.
+ * found, 0 when not found; a string that is not canonical is read up to
+ * its first defect, never past labels_len.
  */
 int expo_label_get(const char *labels, size_t labels_len, const char *key,
     char *out, size_t outlen, size_t *value_len);
