@@ -769,6 +769,11 @@ p_exec(void *obj, const struct key_spec *k, const char *v, char *err,
 	if (config_split_argv(v, &argv, &argc, msg, sizeof msg) == -1)
 		return fail(err, errlen, "expected a command and its "
 		    "arguments: %s", msg);
+	if (argv[0][0] == '\0') {
+		config_argv_free(argv);
+		return fail(err, errlen, "expected a command and its "
+		    "arguments: the command name is empty");
+	}
 	config_argv_free(a->argv);
 	a->argv = argv;
 	a->argc = argc;

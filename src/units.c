@@ -264,8 +264,23 @@ units_format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%c", v, units[u]);
 	else if (u < 3 && nearbyint(v) >= 1024)
 		snprintf(buf, len, "1.0%c", units[u + 1]);
+	else if (u == 3)	/* truncate: 2^64-1 must not print as 2^64 */
+		snprintf(buf, len, "%lluT", (unsigned long long)(bytes >> 40));
 	else
 		snprintf(buf, len, "%.0f%c", v, units[u]);
+}
+
+/* "3m20s", "2h05m"; the smaller unit is left out when it is zero. */
+static void
+two_units(char *buf, size_t len, const char *sign, uint64_t big, char bu,
+    uint64_t small, char su)
+{
+	if (small == 0)
+		snprintf(buf, len, "%s%llu%c", sign, (unsigned long long)big,
+		    bu);
+	else
+		snprintf(buf, len, "%s%llu%c%02u%c", sign,
+		    (unsigned long long)big, bu, (unsigned)small, su);
 }
 
 void
@@ -290,13 +305,11 @@ units_format_duration(int64_t ms, char *buf, size_t len)
 	else if (m < 60000)
 		snprintf(buf, len, "%s%us", sign, (unsigned)(m / 1000));
 	else if (m < 3600000)
-		snprintf(buf, len, "%s%um%02us", sign, (unsigned)(m / 60000),
-		    (unsigned)(m / 1000 % 60));
+		two_units(buf, len, sign, m / 60000, 'm', m / 1000 % 60, 's');
 	else if (m < 86400000)
-		snprintf(buf, len, "%s%uh%02um", sign, (unsigned)(m / 3600000),
-		    (unsigned)(m / 60000 % 60));
+		two_units(buf, len, sign, m / 3600000, 'h', m / 60000 % 60,
+		    'm');
 	else
-		snprintf(buf, len, "%s%llud%02uh", sign,
-		    (unsigned long long)(m / 86400000),
-		    (unsigned)(m / 3600000 % 24));
+		two_units(buf, len, sign, m / 86400000, 'd', m / 3600000 % 24,
+		    'h');
 }

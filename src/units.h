@@ -36,15 +36,17 @@ int units_parse_number(const char *s, double *out);
 
 /* Write bytes in short human form into buf (len bytes, UNITS_FMT_MAX is
  * always enough): "512B", "1.5K", "300M", "2.0G" -- one decimal below 10
- * of a unit, none above.  units_parse_size reads the result back to
- * within the rounding of the last digit.  Truncates silently if len is
- * too small. */
+ * of a unit, none above (T is the largest unit).  units_parse_size reads
+ * the result back to within the rounding of the last digit.  Truncates
+ * silently if len is too small. */
 void units_format_size(uint64_t bytes, char *buf, size_t len);
 
 /* Write a duration in short human form into buf: "850ms", "1.5s", "12s",
- * "3m20s", "2h05m", "3d04h"; below 10 s a fraction of a second shows as
- * one decimal, otherwise the smaller unit is truncated.  Negative values
- * get a leading '-'.  units_parse_duration reads the result back. */
+ * "3m20s", "2h05m", "3d04h", "1h"; below 10 s a fraction of a second
+ * shows as one decimal, otherwise the rest below the smaller unit is
+ * truncated, and a smaller unit of zero is left out ("2m", not "2m00s").
+ * Negative values get a leading '-'.  units_parse_duration reads the
+ * result back. */
 void units_format_duration(int64_t ms, char *buf, size_t len);
 
 #endif
