@@ -939,6 +939,45 @@ worker_add(struct config *cfg, const char *name, const char *file, int line)
 	return w;
 }
 
+static struct cfg_action *
+action_add(struct config *cfg, const char *name, const char *file, int line)
+{
+	size_t cap = cfg->nactions;
+	struct cfg_action *a;
+
+	cfg->actions = xgrow(cfg->actions, &cap, cfg->nactions + 1,
+	    sizeof *cfg->actions);
+	a = &cfg->actions[cfg->nactions++];
+	memset(a, 0, sizeof *a);
+	a->name = xstrdup(name);
+	a->kind = ACTION_SIGNAL;
+	a->expect_kind = EXPECT_DROP;
+	a->settle_ms = 5000;
+	a->timeout_ms = 10000;
+	a->confirm = 1;		/* check_action relaxes it for USR1 & co */
+	a->file = xstrdup(file);
+	a->line = line;
+	return a;
+}
+
+static struct cfg_rule *
+rule_add(struct config *cfg, const char *name, const char *file, int line)
+{
+	size_t cap = cfg->nrules;
+	struct cfg_rule *r;
+
+	cfg->rules = xgrow(cfg->rules, &cap, cfg->nrules + 1,
+	    sizeof *cfg->rules);
+	r = &cfg->rules[cfg->nrules++];
+	memset(r, 0, sizeof *r);
+	r->name = xstrdup(name);
+	r->severity = SEVERITY_WARNING;
+	r->max_per_hour = 4;
+	r->file = xstrdup(file);
+	r->line = line;
+	return r;
+}
+
 static void
 default_worker(struct config *cfg)
 {
@@ -1123,43 +1162,14 @@ section_start(struct parse *p, const char *text, int line)
 		worker_add(p->cfg, sec->name, p->file, line);
 		sec->index = p->cfg->nworkers - 1;
 		break;
-	case SEC_ACTION: {
-		struct config *cfg = p->cfg;
-		size_t cap = cfg->nactions;
-		struct cfg_action *a;
-
-		cfg->actions = xgrow(cfg->actions, &cap, cfg->nactions + 1,
-		    sizeof *cfg->actions);
-		sec->index = cfg->nactions;
-		a = &cfg->actions[cfg->nactions++];
-		memset(a, 0, sizeof *a);
-		a->name = xstrdup(sec->name);
-		a->kind = ACTION_SIGNAL;
-		a->expect_kind = EXPECT_DROP;
-		a->settle_ms = 5000;
-		a->timeout_ms = 10000;
-		a->confirm = 1;
-		a->file = xstrdup(p->file);
-		a->line = line;
+	case SEC_ACTION:
+		action_add(p->cfg, sec->name, p->file, line);
+		sec->index = p->cfg->nactions - 1;
 		break;
-	}
-	case SEC_RULE: {
-		struct config *cfg = p->cfg;
-		size_t cap = cfg->nrules;
-		struct cfg_rule *r;
-
-		cfg->rules = xgrow(cfg->rules, &cap, cfg->nrules + 1,
-		    sizeof *cfg->rules);
-		sec->index = cfg->nrules;
-		r = &cfg->rules[cfg->nrules++];
-		memset(r, 0, sizeof *r);
-		r->name = xstrdup(sec->name);
-		r->severity = SEVERITY_WARNING;
-		r->max_per_hour = 4;
-		r->file = xstrdup(p->file);
-		r->line = line;
+	case SEC_RULE:
+		rule_add(p->cfg, sec->name, p->file, line);
+		sec->index = p->cfg->nrules - 1;
 		break;
-	}
 	default:
 		break;
 	}

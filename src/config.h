@@ -41,7 +41,8 @@ struct cfg_worker {
 	size_t		 nactions;
 	int64_t		 scrape_timeout_ms;	/* 0 = use the global one */
 	char		*file;
-	int		 line;		/* where the section starts */
+	int		 line;		/* where the section starts; NULL and 0
+					 * for the built-in python worker */
 };
 
 struct cfg_action {
