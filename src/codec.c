@@ -93,9 +93,9 @@ state_int_update(struct chunk_state *s, int64_t iv)
 {
 	int64_t delta = iv - s->i_last;	/* both within 2^53: no overflow */
 
-	s->cost_delta = s->cost_delta - (s->cost_delta >> 2) +
+	s->cost_delta = s->cost_delta - (s->cost_delta >> 3) +
 	    bitlen(magnitude(delta));
-	s->cost_dod = s->cost_dod - (s->cost_dod >> 2) +
+	s->cost_dod = s->cost_dod - (s->cost_dod >> 3) +
 	    bitlen(magnitude(delta - s->i_delta));
 	s->i_delta = delta;
 	s->i_last = iv;
