@@ -161,21 +161,21 @@ def _process_samples():
         starttime = int(f[19])
         vsize = int(f[20])
         out.append(("process_virtual_memory_bytes",
-                "Virtual memory size in bytes.", "gauge", vsize))
+                    "Virtual memory size in bytes.", "gauge", vsize))
         out.append(("process_resident_memory_bytes",
-                "Resident memory size in bytes.", "gauge",
-                _rss_bytes()))
+                    "Resident memory size in bytes.", "gauge",
+                    _rss_bytes()))
         out.append(("process_start_time_seconds",
-                "Start time of the process since unix epoch in seconds.",
-                "gauge", _btime() + starttime / _CLK_TCK))
+                    "Start time of the process since unix epoch in seconds.",
+                    "gauge", _btime() + starttime / _CLK_TCK))
         out.append(("process_cpu_seconds_total",
-                "Total user and system CPU time spent in seconds.",
-                "counter", (utime + stime) / _CLK_TCK))
+                    "Total user and system CPU time spent in seconds.",
+                    "counter", (utime + stime) / _CLK_TCK))
     except (OSError, ValueError, IndexError):
         pass
     try:
         out.append(("process_open_fds", "Number of open file descriptors.",
-                "gauge", len(os.listdir("/proc/self/fd"))))
+                    "gauge", len(os.listdir("/proc/self/fd"))))
     except OSError:
         pass
     return out
@@ -186,7 +186,7 @@ def _process_samples():
 def escape_label_value(value):
     """A label value escaped for the text format: \\ \" and newline."""
     return (str(value).replace("\\", "\\\\").replace("\"", "\\\"")
-        .replace("\n", "\\n"))
+            .replace("\n", "\\n"))
 
 
 def _escape_help(text):
@@ -211,7 +211,7 @@ def _labels(pairs):
     if not pairs:
         return ""
     return "{" + ",".join("%s=\"%s\"" % (k, escape_label_value(v))
-                  for k, v in pairs) + "}"
+                          for k, v in pairs) + "}"
 
 
 class _Page:
@@ -249,19 +249,19 @@ def render():
             p.sample(name, st.get(key, 0), (("generation", str(gen)),))
 
     p.family("python_allocated_blocks",
-         "Memory blocks currently allocated by the Python allocator.",
-         "gauge")
+             "Memory blocks currently allocated by the Python allocator.",
+             "gauge")
     p.sample("python_allocated_blocks", sys.getallocatedblocks())
 
     if _mallinfo2 is not None:
         mi = _mallinfo2()
         p.family("malloc_allocated_bytes",
-             "Bytes in use in the glibc malloc heap (mallinfo2 uordblks).",
-             "gauge")
+                 "Bytes in use in the glibc malloc heap (mallinfo2 uordblks).",
+                 "gauge")
         p.sample("malloc_allocated_bytes", int(mi.uordblks))
         p.family("malloc_free_bytes",
-             "Free bytes held by the glibc malloc heap (mallinfo2 fordblks).",
-             "gauge")
+                 "Free bytes in the glibc malloc heap (mallinfo2 fordblks).",
+                 "gauge")
         p.sample("malloc_free_bytes", int(mi.fordblks))
 
     with _lock:
@@ -276,7 +276,7 @@ def render():
         p.sample("requests_total", requests[status], (("status", status),))
 
     p.family("request_latency_seconds", "Request latency in seconds.",
-         "histogram")
+             "histogram")
     cum = 0
     for le, n in zip(BUCKETS, buckets):
         cum += n
@@ -289,13 +289,13 @@ def render():
         p.sample("errors_total", n, (("kind", kind),))
 
     p.family("trim_runs_total", "Heap trims run (SIGUSR1 or POST /trim).",
-         "counter")
+             "counter")
     p.sample("trim_runs_total", runs)
     p.family("trim_freed_bytes", "RSS freed by the last trim, in bytes.",
-         "gauge")
+             "gauge")
     p.sample("trim_freed_bytes", freed)
     p.family("trim_last_timestamp_seconds",
-         "When the last trim finished, unix seconds (0: never).", "gauge")
+             "When the last trim finished, unix seconds (0: never).", "gauge")
     p.sample("trim_last_timestamp_seconds", last)
     return p.text()
 
@@ -317,7 +317,7 @@ def observe_request(seconds, ok=True):
 
 
 def count_error(kind):
-    """Count one error of KIND (any string; escaped on output).  Thread-safe."""
+    """Count one error of KIND (any string; escaped on output); thread-safe."""
     kind = str(kind)
     with _lock:
         _errors[kind] = _errors.get(kind, 0) + 1
@@ -451,14 +451,14 @@ def start(port, addr="127.0.0.1"):
         cls = type("_Server6", (_Server,),
                    {"address_family": socket.AF_INET6})
     server = cls((addr, int(port)), _Handler)
-    t = threading.Thread(target=server.serve_forever, name="modeltop-agent-http",
-                 daemon=True)
+    t = threading.Thread(target=server.serve_forever,
+                         name="modeltop-agent-http", daemon=True)
     t.start()
     with _start_lock:
         if _trim_thread is None:
             _trim_thread = threading.Thread(target=_trim_loop,
-                            name="modeltop-agent-trim",
-                            daemon=True)
+                                            name="modeltop-agent-trim",
+                                            daemon=True)
             _trim_thread.start()
         if not _handler_installed:
             if threading.current_thread() is threading.main_thread():
@@ -466,6 +466,6 @@ def start(port, addr="127.0.0.1"):
                 _handler_installed = True
             else:
                 sys.stderr.write("modeltop_agent: start() not called from "
-                         "the main thread: no SIGUSR1 handler "
-                         "(POST /trim still works)\n")
+                                 "the main thread: no SIGUSR1 handler "
+                                 "(POST /trim still works)\n")
     return server

@@ -83,7 +83,8 @@ class Demo:
         r = dict(registry=registry)
         self.requests = Counter("demo_requests_total", "Requests handled.",
                                 ["method", "code"], **r)
-        self.path_bytes = Gauge("demo_path_bytes", "Bytes stored under a path.",
+        self.path_bytes = Gauge("demo_path_bytes",
+                                "Bytes stored under a path.",
                                 ["path"], **r)
         self.latency = Histogram("demo_latency_seconds", "Request latency.",
                                  buckets=BUCKETS, **r)
