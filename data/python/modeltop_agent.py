@@ -33,6 +33,8 @@ handler: it is interrupted, the handler runs, the call resumes.  But a long
 computation inside a C extension that holds the GIL delays it until the
 call returns.  So a worker should not keep its main thread inside one C call
 forever; if it must, POST /trim reaches the agent without the main thread.
+A worker with its own SIGUSR1 handler should install it before start(),
+which chains to it; one installed after start() replaces the agent's.
 
 Standard library only; Python 3.8 or newer; Linux (/proc, glibc).  Without
 glibc the malloc_* metrics are omitted and a trim runs gc.collect() only.
