@@ -307,43 +307,73 @@ alive(int dirfd)
 	return 0;
 }
 
-int
-proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size_t errlen)
+/*
+ * Read name under dirfd, or from fd (kept open, read again from offset 0:
+ * /proc files are generated anew on each read from the start) when fd is
+ * not -1.  Same results as read_at.
+ */
+static ssize_t
+read_file(int dirfd, int fd, const char *name, char *buf, size_t size)
 {
-	char path[32], buf[PROC_BUF];
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd == -1)
+		return read_at(dirfd, name, buf, size);
+	while (len < size - 1) {
+		n = pread(fd, buf + len, size - 1 - len, (off_t)len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+static int
+is_denied(int e)
+{
+	return e == EACCES || e == EPERM;
+}
+
+/* The files of one process: the open /proc/PID directory and, for a
+ * handle, stat, status and io kept open (-1: opened for each read). */
+struct proc_files {
+	int	dir, stat, status, io;
+};
+
+/*
+ * Sample through f into *out (already cleared).  Files we may not read
+ * add their PROC_SAMPLE_NO_* flag to *denied.  0, or -1 with err set.
+ */
+static int
+sample_files(const struct proc_files *f, pid_t pid, int flags, int *denied,
+    struct proc_sample *out, char *err, size_t errlen)
+{
+	char buf[PROC_BUF];
 	const char *what;
 	ssize_t len;
 	uint64_t v;
-	int dirfd, n;
+	int n;
 
-	memset(out, 0, sizeof *out);
 	out->fds = -1;
-	if (pid <= 0) {
-		seterr(err, errlen, "pid %d: not a valid pid", (int)pid);
-		return -1;
-	}
-	snprintf(path, sizeof path, "/proc/%d", (int)pid);
-	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd == -1) {
-		if (is_gone(errno))
-			seterr(err, errlen, "pid %d: no such process", (int)pid);
-		else
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	out->taken_ms = util_mono_ms();
 
 	what = "stat";
-	if ((len = read_at(dirfd, what, buf, sizeof buf)) == -1)
+	if ((len = read_file(f->dir, f->stat, what, buf, sizeof buf)) == -1)
 		goto fail;
 	if (proc_parse_stat(buf, (size_t)len, out) == -1 || out->pid != pid) {
-		close(dirfd);
-		seterr(err, errlen, "%s/stat: malformed", path);
+		seterr(err, errlen, "/proc/%d/stat: malformed", (int)pid);
 		return -1;
 	}
 
 	what = "status";
-	if ((len = read_at(dirfd, what, buf, sizeof buf)) == -1)
+	if ((len = read_file(f->dir, f->status, what, buf, sizeof buf)) == -1)
 		goto fail;
 	if (line_u64(buf, (size_t)len, "Uid:", &v) == 0)
 		out->uid = (uid_t)v;
@@ -353,23 +383,27 @@ proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size
 		out->swap_bytes = kb_to_bytes(v);
 	/* It may have died between the two reads: status says so last. */
 	{
-		const char *s = memmem(buf, (size_t)len, "\nState:", 7);
-		if (s != NULL) {
-			s += 7;
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (*s == 'Z' || *s == 'X')
-				out->state = *s;
+		const char *p = memmem(buf, (size_t)len, "\nState:", 7);
+
+		if (p != NULL) {
+			p += 7;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == 'Z' || *p == 'X')
+				out->state = *p;
 		}
 	}
 
 	if (!(flags & PROC_SAMPLE_NO_ROLLUP)) {
 		what = "smaps_rollup";
-		if ((len = read_at(dirfd, what, buf, sizeof buf)) == -1) {
-			if (is_gone(errno) && !alive(dirfd))
+		if ((len = read_at(f->dir, what, buf, sizeof buf)) == -1) {
+			if (is_denied(errno))
+				*denied |= PROC_SAMPLE_NO_ROLLUP;
+			else if (is_gone(errno) && !alive(f->dir))
 				goto fail;
 		} else if (line_u64(buf, (size_t)len, "Pss:", &v) == 0) {
 			out->has_rollup = 1;
+			out->rollup_ms = out->taken_ms;
 			out->pss_bytes = kb_to_bytes(v);
 			out->swap_bytes = 0;
 			if (line_u64(buf, (size_t)len, "Swap:", &v) == 0)
@@ -379,16 +413,18 @@ proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size
 
 	if (!(flags & PROC_SAMPLE_NO_FDS)) {
 		what = "fd";
-		n = count_fds(dirfd);
-		if (n == -1 && is_gone(errno) && !alive(dirfd))
+		n = count_fds(f->dir);
+		if (n == -1 && is_gone(errno) && !alive(f->dir))
 			goto fail;
 		out->fds = n;
 	}
 
 	if (!(flags & PROC_SAMPLE_NO_IO)) {
 		what = "io";
-		if ((len = read_at(dirfd, what, buf, sizeof buf)) == -1) {
-			if (is_gone(errno) && !alive(dirfd))
+		if ((len = read_file(f->dir, f->io, what, buf, sizeof buf)) == -1) {
+			if (is_denied(errno))
+				*denied |= PROC_SAMPLE_NO_IO;
+			else if (is_gone(errno) && !alive(f->dir))
 				goto fail;
 		} else if (line_u64(buf, (size_t)len, "read_bytes:", &out->read_bytes) == 0 &&
 		    line_u64(buf, (size_t)len, "write_bytes:", &out->write_bytes) == 0)
@@ -396,24 +432,188 @@ proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size
 		else
 			out->read_bytes = out->write_bytes = 0;
 	}
-
-	close(dirfd);
 	return 0;
 
 fail:
-	n = errno;
-	close(dirfd);
-	if (is_gone(n))
+	if (is_gone(errno))
 		seterr(err, errlen, "pid %d: no such process", (int)pid);
 	else
-		seterr(err, errlen, "%s/%s: %s", path, what, strerror(n));
+		seterr(err, errlen, "/proc/%d/%s: %s", (int)pid, what, strerror(errno));
 	return -1;
+}
+
+/* Open /proc/PID as a directory; -1 with err set. */
+static int
+open_pid_dir(pid_t pid, char *err, size_t errlen)
+{
+	char path[32];
+	int fd;
+
+	if (pid <= 0) {
+		seterr(err, errlen, "pid %d: not a valid pid", (int)pid);
+		return -1;
+	}
+	snprintf(path, sizeof path, "/proc/%d", (int)pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1) {
+		if (is_gone(errno))
+			seterr(err, errlen, "pid %d: no such process", (int)pid);
+		else
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
+	}
+	return fd;
+}
+
+int
+proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size_t errlen)
+{
+	struct proc_files f = { -1, -1, -1, -1 };
+	int r, denied = 0;
+
+	memset(out, 0, sizeof *out);
+	out->fds = -1;
+	if ((f.dir = open_pid_dir(pid, err, errlen)) == -1)
+		return -1;
+	r = sample_files(&f, pid, flags, &denied, out, err, errlen);
+	close(f.dir);
+	return r;
 }
 
 int
 proc_sample(pid_t pid, struct proc_sample *out, char *err, size_t errlen)
 {
 	return proc_sample_flags(pid, 0, out, err, errlen);
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd != -1) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void
+close_all(struct proc_handle *h)
+{
+	close_fd(&h->dirfd);
+	close_fd(&h->statfd);
+	close_fd(&h->statusfd);
+	close_fd(&h->iofd);
+}
+
+void
+proc_handle_close(struct proc_handle *h)
+{
+	/* pid is set only by a successful open: a zeroed handle holds no
+	 * descriptor 0. */
+	if (h->pid > 0)
+		close_all(h);
+}
+
+int
+proc_handle_open(struct proc_handle *h, pid_t pid, uint64_t starttime, char *err, size_t errlen)
+{
+	struct proc_sample s;
+	char buf[PROC_BUF];
+	ssize_t len;
+
+	memset(h, 0, sizeof *h);
+	h->dirfd = h->statfd = h->statusfd = h->iofd = -1;
+	h->rollup_every_ms = PROC_ROLLUP_EVERY_MS;
+	if ((h->dirfd = open_pid_dir(pid, err, errlen)) == -1)
+		return -1;
+	/* Out of descriptors, a file is opened for each read instead. */
+	h->statfd = openat(h->dirfd, "stat", O_RDONLY | O_CLOEXEC);
+	if (h->statfd == -1 && is_gone(errno))
+		goto gone;
+	h->statusfd = openat(h->dirfd, "status", O_RDONLY | O_CLOEXEC);
+	if (h->statusfd == -1 && is_gone(errno))
+		goto gone;
+	h->iofd = openat(h->dirfd, "io", O_RDONLY | O_CLOEXEC);
+	if (h->iofd == -1 && is_denied(errno))
+		h->denied |= PROC_SAMPLE_NO_IO;
+
+	if ((len = read_file(h->dirfd, h->statfd, "stat", buf, sizeof buf)) == -1) {
+		if (is_gone(errno))
+			goto gone;
+		seterr(err, errlen, "/proc/%d/stat: %s", (int)pid, strerror(errno));
+		close_all(h);
+		return -1;
+	}
+	if (proc_parse_stat(buf, (size_t)len, &s) == -1 || s.pid != pid) {
+		seterr(err, errlen, "/proc/%d/stat: malformed", (int)pid);
+		close_all(h);
+		return -1;
+	}
+	if (starttime != 0 && s.starttime != starttime) {
+		seterr(err, errlen, "pid %d: another process (start time %llu, not %llu)",
+		    (int)pid, (unsigned long long)s.starttime, (unsigned long long)starttime);
+		close_all(h);
+		return -1;
+	}
+	h->pid = pid;
+	h->starttime = s.starttime;
+	return 0;
+
+gone:
+	seterr(err, errlen, "pid %d: no such process", (int)pid);
+	close_all(h);
+	return -1;
+}
+
+int
+proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, size_t errlen)
+{
+	struct proc_files f = { h->dirfd, h->statfd, h->statusfd, h->iofd };
+	int64_t now, every, t0 = 0;
+	int flags, rollup;
+
+	memset(out, 0, sizeof *out);
+	out->fds = -1;
+	if (h->dirfd == -1) {
+		seterr(err, errlen, "pid %d: not open", (int)h->pid);
+		return -1;
+	}
+	/* smaps_rollup walks the page tables, so its cost grows with the
+	 * resident size: read it every rollup_every_ms, and never spend
+	 * more than about 0.1% of a core on it for one process. */
+	now = util_mono_ms();
+	every = h->rollup_every_ms;
+	if (h->rollup_cost_ns / 1000 > every)
+		every = h->rollup_cost_ns / 1000;
+	flags = h->denied;
+	rollup = !(flags & PROC_SAMPLE_NO_ROLLUP) &&
+	    (h->rollup_ms == 0 || now - h->rollup_ms >= every);
+	if (!rollup)
+		flags |= PROC_SAMPLE_NO_ROLLUP;
+	else
+		t0 = util_mono_ns();
+
+	if (sample_files(&f, h->pid, flags, &h->denied, out, err, errlen) == -1)
+		return -1;
+	if (out->starttime != h->starttime) {
+		seterr(err, errlen, "pid %d: no such process", (int)h->pid);
+		return -1;
+	}
+
+	if (rollup && out->has_rollup) {
+		h->rollup_cost_ns = util_mono_ns() - t0;
+		h->rollup_ms = out->rollup_ms;
+		h->pss_bytes = out->pss_bytes;
+		h->has_rollup = 1;
+	} else if (h->has_rollup && out->state != 'Z') {
+		/* Between reads, the last PSS stands (swap is fresh from
+		 * status). */
+		out->has_rollup = 1;
+		out->pss_bytes = h->pss_bytes;
+		out->rollup_ms = h->rollup_ms;
+	}
+
+	h->cpu_percent = proc_cpu_percent(&h->prev, out, out->taken_ms - h->prev.taken_ms);
+	h->prev = *out;
+	return 0;
 }
 
 int

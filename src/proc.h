@@ -6,11 +6,18 @@
  * Sampling runs for every worker on every tick, so proc_sample() uses
  * open/read into fixed stack buffers: no stdio and no malloc.
  *
- * Keeping state across ticks: the caller holds one struct proc_sample per
- * worker (zero it to start; pid 0 means "no previous sample") and, after
- * each new sample, calls proc_cpu_percent(&prev, &cur, ...) and then copies
- * cur into prev.  proc_sample_same() tells whether two samples are of the
- * same process (so counters that went down mean a restart, not a reset).
+ * Keeping state across ticks, two ways:
+ *  - struct proc_handle (preferred for the per-tick loop): open it once per
+ *    worker; it keeps /proc/PID and its stat, status and io files open
+ *    (one pread each per tick instead of open/read/close), pins the
+ *    process's identity, reads smaps_rollup at a cost-bounded cadence, and
+ *    holds the previous sample and the CPU percent between the two;
+ *  - or plain proc_sample(): the caller keeps one struct proc_sample prev
+ *    per worker (zeroed to start: pid 0 means "no previous sample"), calls
+ *    proc_cpu_percent(&prev, &cur, cur.taken_ms - prev.taken_ms) and then
+ *    copies cur into prev.
+ * proc_sample_same() tells whether two samples are of the same process (so
+ * counters that went down mean a restart, not a reset).
  */
 #ifndef MODELTOP_PROC_H
 #define MODELTOP_PROC_H
@@ -29,8 +36,11 @@ struct proc_sample {
 	uint64_t utime, stime;	/* clock ticks */
 	int	 threads;
 	uint64_t rss_bytes;	/* from status VmRSS (stat's rss when status has none) */
-	int	 has_rollup;	/* smaps_rollup was readable: pss_bytes and swap_bytes come from it */
+	int	 has_rollup;	/* smaps_rollup was readable: pss_bytes (and swap_bytes when read
+				   in this sample) come from it */
 	uint64_t pss_bytes, swap_bytes;	/* smaps_rollup Pss, Swap (swap falls back to status VmSwap) */
+	int64_t	 rollup_ms;	/* util_mono_ms() when pss_bytes was read (a handle carries it
+				   between smaps_rollup reads); 0 without one */
 	int	 fds;		/* entries in /proc/PID/fd, -1 when not readable */
 	int	 has_io;	/* /proc/PID/io was readable */
 	uint64_t read_bytes, write_bytes;
@@ -58,6 +68,54 @@ int proc_sample(pid_t pid, struct proc_sample *out, char *err, size_t errlen);
 /* proc_sample() with PROC_SAMPLE_* flags to leave out the costlier files
  * (for example PSS only every tenth tick on very large workers). */
 int proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size_t errlen);
+
+/* A handle reads smaps_rollup at most this often by default. */
+#define PROC_ROLLUP_EVERY_MS	5000
+
+/*
+ * One worker followed across ticks.  Fields are read-only for the caller
+ * except rollup_every_ms.
+ */
+struct proc_handle {
+	pid_t	 pid;
+	uint64_t starttime;		/* of the process opened */
+	int	 dirfd, statfd, statusfd, iofd;	/* -1 when not held */
+	int	 denied;		/* PROC_SAMPLE_NO_* for files we may not read */
+	int	 rollup_every_ms;	/* least interval between smaps_rollup reads (0: every
+					   sample); stretched so that reading it costs at most
+					   about 0.1% of a core */
+	int64_t	 rollup_ms;		/* util_mono_ms() of the last read, 0 before the first */
+	int64_t	 rollup_cost_ns;	/* how long that read took */
+	int	 has_rollup;
+	uint64_t pss_bytes;		/* from that read */
+	struct proc_sample prev;	/* the latest sample (pid 0 before the first) */
+	double	 cpu_percent;		/* CPU use between the two latest samples */
+};
+
+/*
+ * Open a handle on pid.  When starttime is not 0 the process must have that
+ * start time (as discover_match gives it), else it is another process that
+ * reused the pid.  Holds up to four descriptors; without free descriptors
+ * it still works, opening files for each read.  Returns 0 (close it with
+ * proc_handle_close), or -1 with a message ("pid N: no such process",
+ * "pid N: another process (...)") and nothing to close.
+ */
+int proc_handle_open(struct proc_handle *h, pid_t pid, uint64_t starttime, char *err, size_t errlen);
+
+/*
+ * Sample the handle's process into *out, as proc_sample() does, except that
+ * smaps_rollup is read only every rollup_every_ms (in between, has_rollup
+ * stays 1 and pss_bytes and rollup_ms repeat the last reading) and that
+ * files found unreadable once are not tried again.  Updates h->prev and
+ * h->cpu_percent.  Returns 0, or -1 with a message once the process is
+ * gone (for good: close the handle; a new process with the same pid needs
+ * a new handle).
+ */
+int proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, size_t errlen);
+
+/* Close the handle's descriptors.  Safe to call twice, and on a zeroed or
+ * failed-to-open handle (it does nothing then). */
+void proc_handle_close(struct proc_handle *h);
 
 /*
  * Parse one /proc/PID/stat line of len bytes (need not be NUL-terminated)

@@ -562,6 +562,148 @@ test_cmdline(void **state)
 	}
 }
 
+static void
+test_handle(void **state)
+{
+	struct proc_handle h, z;
+	struct proc_sample a, b, one;
+	char err[256], want[128];
+	uint64_t st;
+	int64_t first;
+	pid_t pid;
+
+	memset(&z, 0, sizeof z);
+	proc_handle_close(&z);	/* a zeroed handle closes nothing */
+
+	pid = spawn(touch_50mb, NULL);
+	assert_int_equal(proc_identity(pid, &st), 0);
+
+	/* Another start time is another process. */
+	assert_int_equal(proc_handle_open(&h, pid, st + 1, err, sizeof err), -1);
+	snprintf(want, sizeof want, "pid %d: another process (start time %llu, not %llu)",
+	    (int)pid, (unsigned long long)st, (unsigned long long)(st + 1));
+	assert_string_equal(err, want);
+	assert_int_equal(h.dirfd, -1);
+	proc_handle_close(&h);
+
+	assert_int_equal(proc_handle_open(&h, pid, st, err, sizeof err), 0);
+	assert_int_equal(h.pid, pid);
+	assert_true(h.starttime == st);
+	assert_true(h.dirfd >= 0 && h.statfd >= 0 && h.statusfd >= 0);
+	assert_int_equal(h.rollup_every_ms, PROC_ROLLUP_EVERY_MS);
+
+	/* The same figures as a one-shot sample. */
+	assert_int_equal(proc_handle_sample(&h, &a, err, sizeof err), 0);
+	assert_int_equal(proc_sample(pid, &one, err, sizeof err), 0);
+	assert_int_equal(a.pid, one.pid);
+	assert_int_equal(a.ppid, one.ppid);
+	assert_string_equal(a.comm, one.comm);
+	assert_true(a.starttime == one.starttime);
+	assert_int_equal(a.threads, one.threads);
+	assert_int_equal(a.fds, one.fds);
+	assert_int_equal(a.uid, one.uid);
+	assert_int_equal(a.has_io, one.has_io);
+	assert_true(a.rss_bytes == one.rss_bytes);
+	assert_int_equal(a.has_rollup, 1);
+	assert_true(a.pss_bytes >= 45 * (uint64_t)MB);
+	assert_true(a.rollup_ms == a.taken_ms);
+	assert_true(h.rollup_cost_ns > 0);
+	assert_true(h.cpu_percent == 0.0);	/* no previous sample */
+	assert_int_equal(h.prev.pid, pid);
+	first = a.rollup_ms;
+
+	/* Within the interval the last PSS stands.  (A 50 MB read costs
+	 * about a millisecond, which alone would stretch the interval to a
+	 * second: pretend it was cheap.) */
+	h.rollup_every_ms = 200;
+	h.rollup_cost_ns = 1000;
+	sleep_ms(20);
+	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
+	assert_int_equal(b.has_rollup, 1);
+	assert_true(b.rollup_ms == first);
+	assert_true(b.pss_bytes == a.pss_bytes);
+	assert_true(b.taken_ms > a.taken_ms);
+	assert_true(h.cpu_percent >= 0.0);
+	sleep_ms(220);
+	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
+	assert_true(b.rollup_ms > first);
+	assert_true(b.rollup_ms == b.taken_ms);
+
+	/* 0 reads it every time, unless it is costly: at most ~0.1% of a
+	 * core (a 1 s read waits 1000 s). */
+	h.rollup_every_ms = 0;
+	h.rollup_cost_ns = 1000;
+	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
+	assert_true(b.rollup_ms == b.taken_ms);
+	first = b.rollup_ms;
+	h.rollup_cost_ns = 1000000000;
+	sleep_ms(20);
+	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
+	assert_true(b.rollup_ms == first);
+	assert_true(b.taken_ms > first);
+
+	/* Gone: -1 for good, even though a zombie first still samples. */
+	kill(pid, SIGKILL);
+	for (;;) {
+		assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
+		if (b.state == 'Z')
+			break;
+		sleep_ms(5);
+	}
+	assert_int_equal(b.has_rollup, 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), -1);
+	snprintf(want, sizeof want, "pid %d: no such process", (int)pid);
+	assert_string_equal(err, want);
+	proc_handle_close(&h);
+	proc_handle_close(&h);
+	assert_int_equal(proc_handle_open(&h, pid, 0, err, sizeof err), -1);
+	assert_string_equal(err, want);
+}
+
+static void
+test_handle_cpu(void **state)
+{
+	struct proc_handle h;
+	struct proc_sample s;
+	int go[2], done[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(done), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		int64_t start;
+		volatile uint64_t x = 0;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		start = util_cpu_ns();
+		while (util_cpu_ns() - start < 200 * 1000000LL)
+			x++;
+		if (write(done[1], "d", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(go[0]);
+	close(done[1]);
+	assert_int_equal(proc_handle_open(&h, pid, 0, NULL, 0), 0);
+	assert_int_equal(proc_handle_sample(&h, &s, NULL, 0), 0);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(done[0], &c, 1), 1);
+	assert_int_equal(proc_handle_sample(&h, &s, NULL, 0), 0);
+	print_message("handle: %.1f%% over 200 ms of CPU\n", h.cpu_percent);
+	assert_true(h.cpu_percent > 10.0 && h.cpu_percent <= 115.0);
+	close(go[1]);
+	close(done[0]);
+	reap(pid);
+	proc_handle_close(&h);
+}
+
 /* Files of a process we may not read are not errors. */
 static void
 test_unreadable(void **state)
@@ -596,6 +738,22 @@ test_unreadable(void **state)
 		/* Linux >= 6.2 gives the count through stat() even so. */
 		if (s.fds != -1 && s.fds < 3)
 			_exit(14);
+		/* A handle stops trying what it may not read. */
+		{
+			struct proc_handle h;
+
+			if (proc_handle_open(&h, parent, 0, err, sizeof err) != 0)
+				_exit(15);
+			if (proc_handle_sample(&h, &s, err, sizeof err) != 0)
+				_exit(16);
+			if (s.has_io || s.has_rollup || s.rss_bytes == 0)
+				_exit(17);
+			if (h.denied != (PROC_SAMPLE_NO_IO | PROC_SAMPLE_NO_ROLLUP))
+				_exit(18);
+			if (proc_handle_sample(&h, &s, err, sizeof err) != 0 || s.has_rollup)
+				_exit(19);
+			proc_handle_close(&h);
+		}
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -853,6 +1011,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_exited),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_handle),
+		cmocka_unit_test(test_handle_cpu),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_discover_match),
