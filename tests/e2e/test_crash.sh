@@ -25,6 +25,7 @@ for i in 1 2 3 4 5; do
 	kill -9 "$rp"
 	echo "$(now_ms)" >>"$T/kills"
 	wait "$rp" 2>/dev/null
+	sleep 1		# a visible gap between runs
 done
 
 check "integrity_check after 5 kill -9" test "$(sqlite3 "$T/rec.db" 'PRAGMA integrity_check')" = ok
@@ -38,7 +39,7 @@ kills = [int(l) for l in open(sys.argv[2])]
 # split the ticks into runs at gaps longer than 3 intervals
 runs, cur = [], [ts[0]]
 for a, b in zip(ts, ts[1:]):
-    if b - a > 600:
+    if b - a > 700:
         runs.append(cur); cur = []
     cur.append(b)
 runs.append(cur)
