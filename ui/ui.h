@@ -78,6 +78,13 @@ attr_t ui_attr(enum ui_color c);
 void ui_message(int error, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Give the keys to the panel named name ("fleet", "metrics", "errors",
+ * "memory"), as the "panel" command does (the fleet's Enter shows
+ * "metrics"); the console remembers the panel shown before for "back"
+ * (Esc) when the panel itself does not take "back".  Unknown names are
+ * ignored. */
+void ui_panel_show(const char *name);
+
 struct panel_ops {
 	const char	*name;		/* "fleet", "metrics", "errors", ... */
 	const char	*title;		/* "Fleet" */
