@@ -927,6 +927,111 @@ test_discover_match(void **state)
 	regfree(&re);
 }
 
+static size_t
+cache_find(struct discover_cache *c, const regex_t *re, uid_t uid, pid_t exclude,
+    pid_t want, uint64_t *starttime)
+{
+	struct discover_proc *list;
+	size_t n, i, hits = 0;
+
+	assert_int_equal(discover_cache_refresh(c), 0);
+	assert_int_equal(discover_cache_match(c, re, uid, exclude, &list, &n), 0);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			assert_true(list[i - 1].pid < list[i].pid);
+		if (list[i].pid == want) {
+			hits++;
+			if (starttime != NULL)
+				*starttime = list[i].starttime;
+		}
+	}
+	free(list);
+	return hits;
+}
+
+static void
+test_discover_cache(void **state)
+{
+	struct discover_cache *c;
+	struct discover_proc *list;
+	char arg[64], pattern[128];
+	uint64_t st = 0, want;
+	size_t n, r1, r2, r3, all;
+	regex_t re, any;
+	pid_t pid, zombie;
+	int i;
+
+	discover_cache_free(NULL);
+	c = discover_cache_new();
+	snprintf(arg, sizeof arg, "3600.1%d", (int)getpid());
+	snprintf(pattern, sizeof pattern, "^sleep 3600\\.1%d$", (int)getpid());
+	assert_int_equal(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+	assert_int_equal(regcomp(&any, ".", REG_NOSUB), 0);
+
+	/* Before any refresh nothing is known. */
+	assert_int_equal(discover_cache_match(c, &re, (uid_t)-1, 0, &list, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(list);
+
+	pid = spawn_sleep(arg);
+	for (i = 0; i < 300 && cache_find(c, &re, (uid_t)-1, 0, pid, NULL) == 0; i++)
+		sleep_ms(10);	/* young: re-read until it has exec'd */
+	assert_int_equal(cache_find(c, &re, (uid_t)-1, 0, pid, &st), 1);
+	assert_int_equal(proc_identity(pid, &want), 0);
+	assert_true(st == want);
+	assert_int_equal(cache_find(c, &re, getuid(), 0, pid, NULL), 1);
+	assert_int_equal(cache_find(c, &re, getuid() + 4242, 0, pid, NULL), 0);
+	assert_int_equal(cache_find(c, &re, (uid_t)-1, pid, pid, NULL), 0);
+
+	/* Several patterns on one refresh. */
+	assert_int_equal(discover_cache_match(c, &any, (uid_t)-1, 0, &list, &all), 0);
+	free(list);
+	assert_true(all >= 2);
+	assert_int_equal(discover_cache_match(c, &re, (uid_t)-1, 0, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].pid, pid);
+	free(list);
+
+	/* Old processes are not read again until their recheck; young
+	 * ones (ours) are. */
+	r1 = discover_cache_reads(c);
+	assert_int_equal(discover_cache_refresh(c), 0);
+	r2 = discover_cache_reads(c);
+	print_message("cache refresh: %zu reads for %zu processes with a command line\n",
+	    r2 - r1, all);
+	assert_true(r2 - r1 >= 2);	/* this test and the sleep at least */
+	discover_cache_set_recheck(c, 0);
+	assert_int_equal(discover_cache_refresh(c), 0);
+	r3 = discover_cache_reads(c);
+	assert_true(r3 - r2 >= all);
+	assert_true(r3 - r2 >= r2 - r1);
+	discover_cache_set_recheck(c, DISCOVER_RECHECK_MS);
+
+	/* A (young) zombie is dropped at the next refresh. */
+	zombie = spawn_sleep(arg);
+	for (i = 0; i < 300 && cache_find(c, &re, (uid_t)-1, 0, zombie, NULL) == 0; i++)
+		sleep_ms(10);
+	assert_int_equal(cache_find(c, &re, (uid_t)-1, 0, zombie, NULL), 1);
+	kill(zombie, SIGKILL);
+	for (i = 0; i < 300 && cache_find(c, &re, (uid_t)-1, 0, zombie, NULL) == 1; i++)
+		sleep_ms(10);
+	assert_int_equal(cache_find(c, &re, (uid_t)-1, 0, zombie, NULL), 0);
+	waitpid(zombie, NULL, 0);
+
+	/* A reaped process is gone. */
+	reap(pid);
+	assert_int_equal(cache_find(c, &re, (uid_t)-1, 0, pid, NULL), 0);
+
+	/* Never ourselves when excluded. */
+	regfree(&re);
+	assert_int_equal(regcomp(&re, "test_proc", REG_NOSUB), 0);
+	assert_int_equal(cache_find(c, &re, (uid_t)-1, getpid(), getpid(), NULL), 0);
+	assert_int_equal(cache_find(c, &re, (uid_t)-1, 0, getpid(), NULL), 1);
+	regfree(&re);
+	regfree(&any);
+	discover_cache_free(c);
+}
+
 static void
 test_pid_file(void **state)
 {
@@ -1016,6 +1121,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_discover_match),
+		cmocka_unit_test(test_discover_cache),
 		cmocka_unit_test(test_pid_file),
 	};
 
