@@ -1,0 +1,61 @@
+-- modeltop recording schema (reference copy).
+--
+-- The C code (src/store.c, the migrations array) creates and upgrades
+-- recordings; this file holds the same SQL, migration by migration, so
+-- that a person or another program can read it.  tests/unit/test_store.c
+-- checks that the two agree.  docs/storage.md explains every column and
+-- the encoding of the BLOBs.
+--
+-- Set before the first table, outside any transaction (the store does):
+--   PRAGMA page_size = 4096;
+--   PRAGMA auto_vacuum = INCREMENTAL;
+--   PRAGMA journal_mode = WAL;
+-- and after the migrations:
+--   PRAGMA application_id = 1297370960;	-- 0x4d544f50, "MTOP"
+--   PRAGMA user_version = 1;		-- the schema version
+--
+-- meta rows: app = 'modeltop', schema_version, created_ms,
+-- chunk_span_max_ms, writer_pid.
+
+-- Migration 1: the first schema.
+CREATE TABLE meta (
+	key	TEXT PRIMARY KEY NOT NULL,
+	value
+);
+CREATE TABLE series (
+	id	INTEGER PRIMARY KEY,
+	worker	TEXT NOT NULL,
+	metric	TEXT NOT NULL,
+	labels	TEXT NOT NULL DEFAULT '',
+	UNIQUE (worker, metric, labels)
+);
+CREATE TABLE chunks (
+	id		INTEGER PRIMARY KEY,
+	series_id	INTEGER NOT NULL REFERENCES series (id),
+	t_first		INTEGER NOT NULL,
+	t_last		INTEGER NOT NULL,
+	n		INTEGER NOT NULL,
+	data		BLOB NOT NULL
+);
+CREATE INDEX chunks_series ON chunks (series_id);
+CREATE TABLE seals (
+	id	INTEGER PRIMARY KEY AUTOINCREMENT,
+	t_min	INTEGER NOT NULL,
+	t_max	INTEGER NOT NULL,
+	lo	INTEGER NOT NULL,
+	hi	INTEGER NOT NULL
+);
+CREATE INDEX seals_time ON seals (t_min, t_max);
+CREATE TABLE tail (
+	id	INTEGER PRIMARY KEY,
+	ts	INTEGER NOT NULL,
+	data	BLOB NOT NULL
+);
+CREATE TABLE events (
+	id	INTEGER PRIMARY KEY,
+	ts	INTEGER NOT NULL,
+	worker	TEXT,
+	kind	TEXT NOT NULL,
+	text	TEXT NOT NULL
+);
+CREATE INDEX events_ts ON events (ts);
