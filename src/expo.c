@@ -140,7 +140,7 @@ show(char *out, size_t outlen, const char *s, size_t n)
 	return out;
 }
 
-/* The token at s: up to the next blank (or space in OpenMetrics) or e. */
+/* The length of the token at s: up to the next blank (space, tab) or e. */
 static size_t
 token_len(const char *s, const char *e)
 {
