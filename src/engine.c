@@ -513,6 +513,11 @@ struct page_ctx {
 static enum series_kind
 sample_kind(const struct expo_sample *s)
 {
+	/* OpenMetrics _created samples carry their family's type but are
+	 * creation timestamps, not cumulative values */
+	if (s->name_len > 8 &&
+	    memcmp(s->name + s->name_len - 8, "_created", 8) == 0)
+		return SERIES_GAUGE;
 	switch (s->type) {
 	case EXPO_COUNTER:
 	case EXPO_HISTOGRAM:
