@@ -147,7 +147,7 @@ color_rgb(int c, int rgb[3])
 short
 theme_map_color(short c, int colors, int *bright)
 {
-	int rgb[3], ref[3], best = 0, n, i, k;
+	int rgb[3], ref[3], best = 0, n, i, k, lo, hi;
 	long d, bestd = LONG_MAX;
 
 	if (bright != NULL)
@@ -165,6 +165,16 @@ theme_map_color(short c, int colors, int *bright)
 	}
 	n = colors >= 16 ? 16 : 8;
 	color_rgb(c, rgb);
+	lo = hi = rgb[0];
+	for (k = 1; k < 3; k++) {
+		lo = rgb[k] < lo ? rgb[k] : lo;
+		hi = rgb[k] > hi ? rgb[k] : hi;
+	}
+	if (hi - lo < 48 && n == 8)
+		/* A grey is black or white, never the nearest hue: plain
+		 * distance would make a mid grey yellow. */
+		return (rgb[0] + rgb[1] + rgb[2]) / 3 > 114 ? COLOR_WHITE :
+		    COLOR_BLACK;
 	for (i = 0; i < n; i++) {
 		color_rgb(i, ref);
 		d = 0;
