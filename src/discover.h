@@ -47,7 +47,7 @@ int discover_match(const regex_t *re, uid_t uid, pid_t exclude, struct discover_
  * line late in life, or becomes a zombie its parent does not reap, is seen
  * so only at its next recheck (the sampler sees state Z at once).
  */
-#define DISCOVER_RECHECK_MS	10000
+#define DISCOVER_RECHECK_MS	30000
 #define DISCOVER_YOUNG_MS	5000
 
 struct discover_cache;

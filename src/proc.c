@@ -522,6 +522,7 @@ proc_handle_open(struct proc_handle *h, pid_t pid, uint64_t starttime, char *err
 	memset(h, 0, sizeof *h);
 	h->dirfd = h->statfd = h->statusfd = h->iofd = -1;
 	h->rollup_every_ms = PROC_ROLLUP_EVERY_MS;
+	h->rollup_cost_factor = PROC_ROLLUP_COST_FACTOR;
 	if ((h->dirfd = open_pid_dir(pid, err, errlen)) == -1)
 		return -1;
 	/* Out of descriptors, a file is opened for each read instead. */
@@ -577,12 +578,14 @@ proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, si
 		return -1;
 	}
 	/* smaps_rollup walks the page tables, so its cost grows with the
-	 * resident size: read it every rollup_every_ms, and never spend
-	 * more than about 0.1% of a core on it for one process. */
+	 * resident size (about 4 ms a GiB): read it every rollup_every_ms,
+	 * or less often when it is costly. */
 	now = util_mono_ms();
 	every = h->rollup_every_ms;
-	if (h->rollup_cost_ns / 1000 > every)
-		every = h->rollup_cost_ns / 1000;
+	if (h->rollup_cost_factor > 0 && h->rollup_cost_ns > 0 &&
+	    h->rollup_cost_ns < INT64_MAX / h->rollup_cost_factor &&
+	    h->rollup_cost_ns * h->rollup_cost_factor / 1000000 > every)
+		every = h->rollup_cost_ns * h->rollup_cost_factor / 1000000;
 	flags = h->denied;
 	rollup = !(flags & PROC_SAMPLE_NO_ROLLUP) &&
 	    (h->rollup_ms == 0 || now - h->rollup_ms >= every);

@@ -69,8 +69,10 @@ int proc_sample(pid_t pid, struct proc_sample *out, char *err, size_t errlen);
  * (for example PSS only every tenth tick on very large workers). */
 int proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, size_t errlen);
 
-/* A handle reads smaps_rollup at most this often by default. */
+/* A handle reads smaps_rollup at most this often by default... */
 #define PROC_ROLLUP_EVERY_MS	5000
+/* ...and waits at least this many times what the last read cost. */
+#define PROC_ROLLUP_COST_FACTOR	1000
 
 /*
  * One worker followed across ticks.  Fields are read-only for the caller
@@ -82,8 +84,11 @@ struct proc_handle {
 	int	 dirfd, statfd, statusfd, iofd;	/* -1 when not held */
 	int	 denied;		/* PROC_SAMPLE_NO_* for files we may not read */
 	int	 rollup_every_ms;	/* least interval between smaps_rollup reads (0: every
-					   sample); stretched so that reading it costs at most
-					   about 0.1% of a core */
+					   sample) ... */
+	int	 rollup_cost_factor;	/* ... stretched to this many times the last read's
+					   cost: the default 1000 keeps one worker's smaps_rollup
+					   under 0.1% of a core; with N workers, N x 500 keeps
+					   the whole fleet's under 0.2% */
 	int64_t	 rollup_ms;		/* util_mono_ms() of the last read, 0 before the first */
 	int64_t	 rollup_cost_ns;	/* how long that read took */
 	int	 has_rollup;

@@ -591,6 +591,7 @@ test_handle(void **state)
 	assert_true(h.starttime == st);
 	assert_true(h.dirfd >= 0 && h.statfd >= 0 && h.statusfd >= 0);
 	assert_int_equal(h.rollup_every_ms, PROC_ROLLUP_EVERY_MS);
+	assert_int_equal(h.rollup_cost_factor, PROC_ROLLUP_COST_FACTOR);
 
 	/* The same figures as a one-shot sample. */
 	assert_int_equal(proc_handle_sample(&h, &a, err, sizeof err), 0);
@@ -641,6 +642,11 @@ test_handle(void **state)
 	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
 	assert_true(b.rollup_ms == first);
 	assert_true(b.taken_ms > first);
+	/* Factor 0: no stretching. */
+	h.rollup_cost_factor = 0;
+	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
+	assert_true(b.rollup_ms == b.taken_ms);
+	h.rollup_cost_factor = PROC_ROLLUP_COST_FACTOR;
 
 	/* Gone: -1 for good, even though a zombie first still samples. */
 	kill(pid, SIGKILL);
