@@ -1,11 +1,13 @@
 /*
  * proc.c -- sample one process from /proc, and read its cgroup v2 limit.
  *
- * proc_sample() runs for every worker on every tick.  It opens /proc/PID
- * once and every file relative to that directory: once the process is
- * reaped, the directory handle answers ENOENT/ESRCH even if the pid has
- * been reused, so one sample never mixes two processes.  Buffers are on the
- * stack; there is no stdio and no malloc on this path.
+ * Sampling runs for every worker on every tick.  proc_sample() opens
+ * /proc/PID once and every file relative to that directory: once the
+ * process is reaped, the directory handle answers ENOENT/ESRCH even if the
+ * pid has been reused, so one sample never mixes two processes.  A
+ * proc_handle keeps that directory and the small files open across ticks
+ * and reads them again with pread (syscalls dominate the cost here).
+ * Buffers are on the stack; there is no stdio and no malloc on this path.
  */
 #include "proc.h"
 #include "util.h"
@@ -292,19 +294,16 @@ count_fds(int dirfd)
  * Whether the process of the open /proc/PID directory dirfd still exists
  * (a zombie does).  ESRCH from smaps_rollup only means the process has no
  * memory map any more (it is exiting); once it is reaped, lookups in its
- * directory fail.  On failure errno is left ENOENT/ESRCH for the caller.
+ * directory fail.  When it returns 0, errno is ENOENT/ESRCH.
  */
 static int
 alive(int dirfd)
 {
 	struct stat st;
-	int e = errno;
 
 	if (fstatat(dirfd, "stat", &st, 0) == 0)
 		return 1;
-	if (!is_gone(errno))
-		errno = e;
-	return 0;
+	return !is_gone(errno);	/* not known to be gone */
 }
 
 /*
