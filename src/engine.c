@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "discover.h"
@@ -23,6 +24,7 @@
 #define RETIRE_AFTER_MS		(5 * 60 * 1000)
 #define RETENTION_EVERY_MS	(60 * 1000)
 #define CLOCK_TOLERANCE_MS	1000
+#define CGROUP_LIMIT_EVERY_MS	(30 * 1000)
 
 struct engine {
 	const struct config *cfg;
@@ -40,6 +42,8 @@ struct engine {
 
 	struct scraper	*scraper;
 	struct nvml	*nvml;
+	struct discover_cache *discover;
+	int		 has_match;	/* some worker is found by match */
 
 	struct engine_event events[EVENT_RING];
 	size_t		 ev_first, ev_count;
@@ -171,6 +175,8 @@ worker_add(struct engine *eng, const struct cfg_worker *cfg,
 static void
 worker_free(struct worker *w)
 {
+	if (w->ph_open)
+		proc_handle_close(&w->ph);
 	free(w->series_idx);
 	free(w->name);
 	free(w);
@@ -208,14 +214,22 @@ static void
 worker_track(struct engine *eng, struct worker *w, pid_t pid,
     uint64_t starttime)
 {
+	char err[256];
+
 	if (pid == w->pid && starttime == w->starttime && w->alive)
 		return;
+	if (w->ph_open) {
+		proc_handle_close(&w->ph);
+		w->ph_open = 0;
+	}
+	w->has_cur = 0;
+	w->nsamples = 0;
+	w->limit_mono_ms = 0;
 	if (pid == 0) {
 		if (w->alive) {
 			engine_event(eng, w->name, EV_EXITED,
 			    "process %d exited", (int)w->pid);
 			w->alive = 0;
-			w->has_prev = w->has_cur = 0;
 		}
 		return;
 	}
@@ -237,8 +251,13 @@ worker_track(struct engine *eng, struct worker *w, pid_t pid,
 	w->starttime = starttime;
 	w->alive = 1;
 	w->seen = 1;
-	w->has_prev = w->has_cur = 0;
 	w->find_error[0] = '\0';
+	/* the handle is tied to this (pid, start time): a reused pid fails
+	 * its next sample instead of being read as this worker */
+	if (proc_handle_open(&w->ph, pid, starttime, err, sizeof err) == 0) {
+		w->ph_open = 1;
+		w->ph.rollup_cost_factor = 500 * (int)(eng->nworkers + 1);
+	}
 }
 
 static void
@@ -294,8 +313,8 @@ find_match(struct engine *eng, const struct cfg_worker *cw, int64_t now_ms)
 	struct worker *primary;
 	char *used;
 
-	if (discover_match(&cw->match_re, eng->opts.only_uid, getpid(),
-	    &procs, &n) != 0) {
+	if (discover_cache_match(eng->discover, &cw->match_re,
+	    eng->opts.only_uid, getpid(), &procs, &n) != 0) {
 		free(procs);
 		return;
 	}
@@ -377,40 +396,44 @@ sample_proc(struct engine *eng, struct worker *w, int64_t ts, int64_t mono)
 	struct proc_sample s;
 	char err[256];
 	uint64_t limit;
+	int r;
 
 	if (!w->alive)
 		return;
-	if (proc_sample(w->pid, &s, err, sizeof err) != 0 ||
-	    s.starttime != w->starttime) {
+	if (w->ph_open)
+		r = proc_handle_sample(&w->ph, &s, err, sizeof err);
+	else
+		r = proc_sample(w->pid, &s, err, sizeof err);
+	if (r != 0 || s.starttime != w->starttime) {
 		/* gone between discovery and now: next tick says why */
 		worker_track(eng, w, 0, 0);
 		return;
 	}
-	w->prev = w->cur;
-	w->prev_mono_ms = w->cur_mono_ms;
-	w->has_prev = w->has_cur;
 	w->cur = s;
-	w->cur_mono_ms = mono;
 	w->has_cur = 1;
-	w->cpu_percent = w->has_prev ? proc_cpu_percent(&w->prev, &w->cur,
-	    w->cur_mono_ms - w->prev_mono_ms) : 0;
+	w->nsamples++;
+	w->cpu_percent = w->ph_open ? w->ph.cpu_percent : 0;
 
 	if (w->cfg->memory_limit != 0) {
 		w->memory_limit = w->cfg->memory_limit;
 		w->limit_from_cgroup = 0;
-	} else if (proc_cgroup_memory_max(w->pid, &limit) == 1) {
-		w->memory_limit = limit;
-		w->limit_from_cgroup = 1;
-	} else
-		w->memory_limit = 0;
+	} else if (w->limit_mono_ms == 0 ||
+	    mono - w->limit_mono_ms >= CGROUP_LIMIT_EVERY_MS) {
+		/* limits change rarely; reading them walks the cgroup tree */
+		w->limit_mono_ms = mono;
+		if (proc_cgroup_memory_max(w->pid, &limit) == 1) {
+			w->memory_limit = limit;
+			w->limit_from_cgroup = 1;
+		} else
+			w->memory_limit = 0;
+	}
 
-	if (w->has_prev)
+	if (w->nsamples >= 2 && w->ph_open)
 		put_gauge(eng, w, "proc_cpu_percent", ts, w->cpu_percent);
 	put_gauge(eng, w, "proc_rss_bytes", ts, (double)s.rss_bytes);
-	if (s.has_rollup) {
+	if (s.has_rollup)
 		put_gauge(eng, w, "proc_pss_bytes", ts, (double)s.pss_bytes);
-		put_gauge(eng, w, "proc_swap_bytes", ts, (double)s.swap_bytes);
-	}
+	put_gauge(eng, w, "proc_swap_bytes", ts, (double)s.swap_bytes);
 	put_gauge(eng, w, "proc_threads", ts, (double)s.threads);
 	if (s.fds >= 0)
 		put_gauge(eng, w, "proc_fds", ts, (double)s.fds);
@@ -682,6 +705,8 @@ engine_tick(struct engine *eng)
 	eng->tick_mono_ms = mono;
 	eng->ticks++;
 
+	if (eng->has_match)
+		discover_cache_refresh(eng->discover);
 	for (i = 0; i < eng->cfg->nworkers; i++) {
 		const struct cfg_worker *cw = &eng->cfg->workers[i];
 
@@ -760,6 +785,19 @@ engine_dispatch(struct engine *eng, const struct pollfd *fds, int n)
 /* ------------------------------------------------------------------ */
 /* life */
 
+/* Every worker holds a few /proc descriptors and a scrape socket: with a
+ * large fleet the default soft limit of 1024 is too low. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 struct engine *
 engine_new(const struct config *cfg, const struct engine_opts *opts,
     char *err, size_t errlen)
@@ -785,6 +823,10 @@ engine_new(const struct config *cfg, const struct engine_opts *opts,
 	}
 	eng->scraper = scraper_new();
 	eng->nvml = nvml_open(why, sizeof why);
+	eng->discover = discover_cache_new();
+	for (size_t i = 0; i < cfg->nworkers; i++)
+		eng->has_match |= cfg->workers[i].find == WORKER_FIND_MATCH;
+	raise_fd_limit();
 	eng->next_tick_mono = util_mono_ms();
 	eng->last_retention_mono = util_mono_ms() - RETENTION_EVERY_MS;
 	return eng;
@@ -806,6 +848,7 @@ engine_free(struct engine *eng, char *err, size_t errlen)
 	}
 	scraper_free(eng->scraper);
 	nvml_close(eng->nvml);
+	discover_cache_free(eng->discover);
 	for (i = 0; i < eng->nworkers; i++)
 		worker_free(eng->workers[i]);
 	free(eng->workers);

@@ -56,10 +56,13 @@ struct worker {
 	uint64_t	 memory_limit;	/* config, else cgroup, 0 = none */
 	int		 limit_from_cgroup;
 
-	struct proc_sample cur, prev;
-	int		 has_cur, has_prev;
-	int64_t		 cur_mono_ms, prev_mono_ms;
+	struct proc_handle ph;		/* open while the process is tracked */
+	int		 ph_open;
+	int		 nsamples;	/* samples of this process so far */
+	struct proc_sample cur;
+	int		 has_cur;
 	double		 cpu_percent;
+	int64_t		 limit_mono_ms;	/* when the cgroup limit was read */
 	int		 has_gpu;
 	uint64_t	 gpu_bytes;
 

@@ -95,7 +95,7 @@ fill_worker(struct view_live *vl, const struct worker *w,
 	if (w->seen && !w->alive && w->primary == 0)
 		vw->state = VIEW_DOWN;
 	vw->pid = w->alive ? w->pid : 0;
-	vw->cpu_percent = have && w->has_prev ? w->cpu_percent : NAN;
+	vw->cpu_percent = have && w->nsamples >= 2 ? w->cpu_percent : NAN;
 	vw->rss_bytes = have ? (double)w->cur.rss_bytes : NAN;
 	vw->pss_bytes = have && w->cur.has_rollup ?
 	    (double)w->cur.pss_bytes : NAN;
