@@ -123,7 +123,7 @@ draw_row(struct ui *ui, WINDOW *win, int y, const struct table_layout *l,
     const struct view_worker *vw, int selected)
 {
 	char rss[FMT_MAX], pss[FMT_MAX], swap[FMT_MAX], limit[FMT_MAX],
-	    growth[FMT_MAX], gpu[FMT_MAX], pct[FMT_MAX];
+	    growth[FMT_MAX + 8], gpu[FMT_MAX], pct[FMT_MAX];
 	const char *cells[C_COUNT];
 	attr_t base = ui_attr(selected ? UC_SELECTED : UC_NORMAL);
 	double frac = NAN;
@@ -174,7 +174,7 @@ static void
 draw_details(struct ui *ui, WINDOW *win, int y, int rows, int w,
     const struct view_worker *vw)
 {
-	char a[FMT_MAX], b[FMT_MAX], c[FMT_MAX], d[FMT_MAX], line[512];
+	char a[FMT_MAX + 8], b[FMT_MAX], c[FMT_MAX], d[FMT_MAX], line[512];
 	attr_t dim = ui_attr(UC_DIM), n = ui_attr(UC_NORMAL);
 	int x = 0, r = 0, boxed = rows >= 5 && w >= 30, iw = w;
 
