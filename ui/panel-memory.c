@@ -31,7 +31,7 @@ enum mcol {
 static const struct table_col cols[C_COUNT] = {
 	[C_NAME] =	{ "NAME", 8, 16, 0, 1, 0 },
 	[C_RSS] =	{ "RSS", 6, 6, 1, 0, 0 },
-	[C_USE] =	{ "USE", 6, 14, 0, 1, 1 },
+	[C_USE] =	{ "USE", 6, 20, 0, 0, 1 },
 	[C_PSS] =	{ "PSS", 6, 6, 1, 0, 5 },
 	[C_SWAP] =	{ "SWAP", 6, 6, 1, 0, 4 },
 	[C_LIMIT] =	{ "LIMIT", 6, 6, 1, 0, 3 },
@@ -47,7 +47,7 @@ static const struct table_col ev_cols[V_COUNT] = {
 	[V_TIME] =	{ "TIME", 8, 8, 0, 0, 0 },
 	[V_WORKER] =	{ "WORKER", 6, 14, 0, 0, 2 },
 	[V_KIND] =	{ "KIND", 8, 12, 0, 0, 1 },
-	[V_TEXT] =	{ "MESSAGE", 8, 30, 0, 1, 0 },
+	[V_TEXT] =	{ "MEMORY EVENT", 8, 30, 0, 1, 0 },
 };
 
 struct memory {

@@ -336,6 +336,9 @@ draw_kpi(struct ui *ui, WINDOW *win, int y, int w,
 	}
 	x = kpi(win, y, x, w, "", vw->name, ui_attr(UC_TITLE), ui->glyphs);
 	x = kpi(win, y, x, w, "", st, ui_attr(role), ui->glyphs);
+	/* Why it is not up matters more than its figures. */
+	if (vw->state != VIEW_UP && vw->note != NULL && vw->note[0] != '\0')
+		x = kpi(win, y, x, w, "", vw->note, ui_attr(role), ui->glyphs);
 	if (vw->pid > 0) {
 		snprintf(v, sizeof v, "%ld", (long)vw->pid);
 		x = kpi(win, y, x, w, "pid", v, n, ui->glyphs);
@@ -371,7 +374,8 @@ draw_kpi(struct ui *ui, WINDOW *win, int y, int w,
 		x = kpi(win, y, x, w, "incidents", v, ui_attr(UC_CRITICAL),
 		    ui->glyphs);
 	}
-	if (vw->note != NULL && vw->note[0] != '\0' && x + 4 < w)
+	if (vw->state == VIEW_UP && vw->note != NULL && vw->note[0] != '\0' &&
+	    x + 4 < w)
 		widget_text(win, y, x + 2, w - x - 2, vw->note, WIDGET_NUL,
 		    ui_attr(vw->state == VIEW_DOWN ? UC_DOWN : UC_DIM),
 		    ui->glyphs);

@@ -725,6 +725,562 @@ test_ascii_only(void **state)
 }
 
 
+/* ------------------------------------------------------------------ */
+/* Panels, drawn from a fake view */
+
+static char shown_panel[32];
+
+/* The console's; the memory panel's Enter opens the metrics panel. */
+void
+ui_panel_show(const char *name)
+{
+	util_strlcpy(shown_panel, name, sizeof shown_panel);
+}
+
+#define FAKE_T0		((int64_t)1700000000 * 1000)
+#define FAKE_NOW	(FAKE_T0 + 600 * 1000)
+
+struct fake_view {
+	struct view		 v;
+	struct view_worker	 w[3];
+	struct view_series	 s[4];
+	struct view_event	 ev[6];
+	struct view_event	 out[6];
+	int			 nworkers;
+};
+
+static const char *fk_mode(struct view *v) { return "live"; }
+static const char *fk_source(struct view *v) { return "testhost"; }
+static int64_t fk_time(struct view *v) { return FAKE_NOW; }
+static int64_t fk_interval(struct view *v) { return 1000; }
+
+static size_t
+fk_workers(struct view *v, const struct view_worker **out)
+{
+	struct fake_view *f = (struct fake_view *)v;
+
+	*out = f->w;
+	return (size_t)f->nworkers;
+}
+
+static size_t
+fk_series(struct view *v, const char *worker,
+    const struct view_series **out)
+{
+	struct fake_view *f = (struct fake_view *)v;
+
+	*out = f->s;
+	return strcmp(worker, "llm-0") == 0 ? 4 : 0;
+}
+
+/* proc_rss_bytes climbs 1 MiB a second from 100 MiB; requests_total
+ * counts 10 a second; up is 1; the labelled gauge is 3. */
+static int
+fk_points(struct view *v, const char *worker, const char *metric,
+    const char *labels, size_t labels_len, int64_t from, int64_t to,
+    view_point_fn fn, void *ctx)
+{
+	int64_t t;
+	double x;
+
+	if (strcmp(worker, "llm-0") != 0)
+		return -1;
+	for (t = FAKE_T0; t <= FAKE_NOW; t += 1000) {
+		if (t < from || t > to)
+			continue;
+		x = (double)(t - FAKE_T0) / 1000;
+		if (strcmp(metric, "proc_rss_bytes") == 0)
+			x = 1048576.0 * (100 + x);
+		else if (strcmp(metric, "requests_total") == 0)
+			x = 10 * x;
+		else if (strcmp(metric, "up") == 0)
+			x = 1;
+		else if (strcmp(metric, "queue_depth") == 0)
+			x = 3;
+		else
+			return -1;
+		if (fn(ctx, t, x))
+			break;
+	}
+	return 0;
+}
+
+static size_t
+fk_events(struct view *v, const char *worker, size_t max,
+    const struct view_event **out)
+{
+	struct fake_view *f = (struct fake_view *)v;
+	size_t i, n = 0;
+
+	/* ev[] is newest first already. */
+	for (i = 0; i < ARRAY_LEN(f->ev) && n < max; i++) {
+		if (worker != NULL && (f->ev[i].worker == NULL ||
+		    strcmp(f->ev[i].worker, worker) != 0))
+			continue;
+		f->out[n++] = f->ev[i];
+	}
+	*out = f->out;
+	return n;
+}
+
+static int fk_pollfds(struct view *v, struct pollfd *fds, int max,
+    int *t) { return 0; }
+static int fk_dispatch(struct view *v, const struct pollfd *fds, int n)
+    { return 0; }
+static const char *fk_status(struct view *v) { return NULL; }
+static void fk_free(struct view *v) { }
+
+static const struct view_ops fake_ops = {
+	fk_mode, fk_source, fk_time, fk_interval, fk_workers, fk_series,
+	fk_points, fk_events, fk_pollfds, fk_dispatch, fk_status, fk_free
+};
+
+static struct fake_view fake;
+static struct ui fake_ui;
+
+static void
+fake_init(void)
+{
+	struct view_worker *w;
+
+	memset(&fake, 0, sizeof fake);
+	fake.v.ops = &fake_ops;
+	fake.nworkers = 3;
+	w = &fake.w[0];
+	w->name = "llm-0";
+	w->state = VIEW_UP;
+	w->pid = 4242;
+	w->cpu_percent = 12.3;
+	w->rss_bytes = 1.25 * 1073741824;
+	w->pss_bytes = 1.0 * 1073741824;
+	w->swap_bytes = 0;
+	w->limit_bytes = 8.0 * 1073741824;
+	w->gpu_bytes = NAN;
+	w->req_rate = 12;
+	w->err_rate = 0;
+	w->p50_s = 0.012;
+	w->p99_s = 1.2;
+	w->restarts = 0;
+	w->rss_slope = 12.0 * 1048576 / 3600;	/* 12 MiB an hour */
+	w->threads = 12;
+	w->fds = 40;
+	w->note = "";
+	w = &fake.w[1];
+	w->name = "llm-1";
+	w->state = VIEW_DOWN;
+	w->cpu_percent = w->rss_bytes = w->pss_bytes = w->swap_bytes = NAN;
+	w->limit_bytes = w->gpu_bytes = w->req_rate = w->err_rate = NAN;
+	w->p50_s = w->p99_s = w->rss_slope = w->threads = w->fds = NAN;
+	w->restarts = 2;
+	w->note = "process exited";
+	w = &fake.w[2];
+	w->name = "embed-0";
+	w->state = VIEW_RESTARTING;
+	w->pid = 99;
+	w->cpu_percent = 1;
+	w->rss_bytes = 7.5 * 1073741824;
+	w->pss_bytes = NAN;
+	w->swap_bytes = 1048576;
+	w->limit_bytes = 8.0 * 1073741824;
+	w->gpu_bytes = 2.0 * 1073741824;
+	w->req_rate = w->err_rate = w->p50_s = w->p99_s = NAN;
+	w->rss_slope = -1000;
+	w->threads = w->fds = NAN;
+	w->restarts = 1;
+	w->note = "";
+
+	fake.s[0] = (struct view_series){ "proc_rss_bytes", "", 0,
+	    1.25 * 1073741824, FAKE_NOW, 0 };
+	fake.s[1] = (struct view_series){ "queue_depth",
+	    "{model=\"llama\"}", 15, 3, FAKE_NOW - 5000, 0 };
+	fake.s[2] = (struct view_series){ "requests_total", "", 0, 6000,
+	    FAKE_NOW, 1 };
+	fake.s[3] = (struct view_series){ "up", "", 0, 1, FAKE_NOW, 0 };
+
+	fake.ev[0] = (struct view_event){ FAKE_NOW - 1000, "llm-1", "exited",
+	    "process 4243 exited (signal 9) with RSS 7.9G" };
+	fake.ev[1] = (struct view_event){ FAKE_NOW - 2000, "embed-0",
+	    "restarted", "pid 98 -> 99" };
+	fake.ev[2] = (struct view_event){ FAKE_NOW - 3000, "llm-0",
+	    "scrape_failed", "http://127.0.0.1:8001/metrics: connection "
+	    "refused" };
+	fake.ev[3] = (struct view_event){ FAKE_NOW - 60000, "llm-1",
+	    "started", "pid 4243" };
+	fake.ev[4] = (struct view_event){ FAKE_NOW - 70000, NULL, "store",
+	    "recording: disk full" };
+	fake.ev[5] = (struct view_event){ FAKE_NOW - 90000, "llm-1",
+	    "started", "pid 4200" };
+
+	memset(&fake_ui, 0, sizeof fake_ui);
+	fake_ui.view = &fake.v;
+	fake_ui.glyphs = UG_UNICODE;
+	fake_ui.colors = 256;
+	util_strlcpy(fake_ui.selected, "llm-0", sizeof fake_ui.selected);
+	fake_ui.window_ms = 5 * 60 * 1000;
+	last_message[0] = '\0';
+	theme_load_default(256);
+}
+
+static int
+run(const struct panel_ops *ops, void *p, const char *line)
+{
+	char buf[256], *argv[8], *save = NULL, *tok;
+	int argc = 0;
+
+	util_strlcpy(buf, line, sizeof buf);
+	for (tok = strtok_r(buf, " ", &save); tok != NULL && argc < 8;
+	    tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	return ops->command(p, &fake_ui, argc, argv);
+}
+
+/* The whole window as text, rows separated by '\n'. */
+static const char *
+screen_text(WINDOW *win, char *buf, size_t len)
+{
+	int h, w, y;
+	size_t off = 0;
+
+	getmaxyx(win, h, w);
+	buf[0] = '\0';
+	for (y = 0; y < h && off + 4 < len; y++) {
+		row(win, y, 0, w, buf + off, len - off - 2);
+		off += strlen(buf + off);
+		buf[off++] = '\n';
+		buf[off] = '\0';
+	}
+	return buf;
+}
+
+/* DUMP_PANELS=1 prints every panel frame to stderr, to look at. */
+static void
+draw(const struct panel_ops *ops, void *p, WINDOW *win)
+{
+	static char b[32768];
+	int h, w;
+
+	getmaxyx(win, h, w);
+	werase(win);
+	ops->draw(p, &fake_ui, win, h, w);
+	if (getenv("DUMP_PANELS") != NULL)
+		fprintf(stderr, "--- %s %dx%d\n%s", ops->name, w, h,
+		    screen_text(win, b, sizeof b));
+}
+
+/* Find the row holding needle; -1 when none does. */
+static int
+find_row(WINDOW *win, const char *needle)
+{
+	char b[1024];
+	int h, w, y;
+
+	getmaxyx(win, h, w);
+	for (y = 0; y < h; y++)
+		if (strstr(row(win, y, 0, w, b, sizeof b), needle) != NULL)
+			return y;
+	return -1;
+}
+
+static void
+test_panel_metrics(void **state)
+{
+	const struct panel_ops *ops = &panel_metrics_ops;
+	WINDOW *win = fresh(24, 80);
+	char b[4096];
+	void *p;
+	int y;
+
+	fake_init();
+	p = ops->create(&fake_ui);
+	draw(ops, p, win);
+	row(win, 0, 0, 80, b, sizeof b);
+	assert_non_null(strstr(b, "llm-0  up  pid 4242  cpu 12.3%  "
+	    "rss 1.25G/8.00G  req 12/s  p50 12ms  p99 1.20s"));
+	row(win, 1, 0, 80, b, sizeof b);
+	assert_non_null(strstr(b, "proc_rss_bytes  1.25G"));
+	assert_non_null(strstr(b, "1m 5m 15m 1h 6h 24h"));
+	/* The chart climbs: the last 5 minutes span 400M..700M. */
+	assert_non_null(strstr(row(win, 2, 0, 80, b, sizeof b), "700M"));
+	assert_true(find_row(win, "SERIES (4)") > 2);
+	assert_true(find_row(win, "queue_depth{model=\"llama\"}") > 0);
+	assert_true(find_row(win, "counter") > 0);
+
+	/* Windows: set, step, refuse. */
+	assert_int_equal(run(ops, p, "window 1h"), 1);
+	assert_int_equal(fake_ui.window_ms, 3600 * 1000);
+	assert_int_equal(run(ops, p, "window next"), 1);
+	assert_int_equal(fake_ui.window_ms, 6 * 3600 * 1000);
+	assert_int_equal(run(ops, p, "window prev"), 1);
+	assert_int_equal(run(ops, p, "window prev"), 1);
+	assert_int_equal(fake_ui.window_ms, 15 * 60 * 1000);
+	assert_int_equal(run(ops, p, "left"), 1);
+	assert_int_equal(fake_ui.window_ms, 5 * 60 * 1000);
+	assert_int_equal(run(ops, p, "window bogus"), 0);
+	assert_int_equal(run(ops, p, "window 1s"), 0);
+	assert_int_equal(run(ops, p, "window 2h"), 1);
+	assert_int_equal(fake_ui.window_ms, 2 * 3600 * 1000);
+	assert_int_equal(run(ops, p, "window 1m"), 1);
+
+	/* Find narrows the list; Enter charts the selection; a counter
+	 * is charted as its rate. */
+	assert_int_equal(run(ops, p, "find req"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "find \"req\": 1 of 4") > 0);
+	assert_int_equal(find_row(win, "queue_depth"), -1);
+	assert_int_equal(run(ops, p, "enter"), 1);
+	draw(ops, p, win);
+	row(win, 1, 0, 80, b, sizeof b);
+	assert_non_null(strstr(b, "requests_total rate/s"));
+	/* 10 a second, flat: the labels sit around 10. */
+	assert_non_null(strstr(screen_text(win, b, sizeof b), "10"));
+	assert_int_equal(run(ops, p, "back"), 1);	/* clears find */
+	assert_int_equal(run(ops, p, "back"), 0);	/* console's */
+	draw(ops, p, win);
+	assert_true(find_row(win, "SERIES (4)") > 0);
+
+	/* The selection follows the series; Enter on a labelled one. */
+	assert_int_equal(run(ops, p, "top"), 1);
+	assert_int_equal(run(ops, p, "down"), 1);
+	assert_int_equal(run(ops, p, "enter"), 1);
+	draw(ops, p, win);
+	row(win, 1, 0, 80, b, sizeof b);
+	assert_non_null(strstr(b, "queue_depth{model=\"llama\"}"));
+	/* chart by name; unknown names are reported, not charted. */
+	assert_int_equal(run(ops, p, "chart up"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 1, 0, 80, b, sizeof b), "up  1"));
+	assert_int_equal(run(ops, p, "chart nosuch"), 1);
+	assert_non_null(strstr(last_message, "no series \"nosuch\""));
+	assert_int_equal(run(ops, p, "chart default"), 1);
+	assert_int_equal(run(ops, p, "style blocks"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 1, 0, 80, b, sizeof b),
+	    "proc_rss_bytes"));
+	/* Blocks: the chart's bottom row is full blocks somewhere. */
+	for (y = 2; y < 12; y++)
+		if (strstr(row(win, y, 0, 80, b, sizeof b), "\xe2\x96\x88"))
+			break;
+	assert_true(y < 12);
+	/* A click on a window label picks it. */
+	assert_int_equal(ops->click(p, &fake_ui, 1, 79), 1);
+	assert_int_equal(fake_ui.window_ms, 24 * 3600 * 1000);
+	/* Another worker, with no series: says so, keeps going. */
+	util_strlcpy(fake_ui.selected, "llm-1", sizeof fake_ui.selected);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 80, b, sizeof b),
+	    "llm-1  down"));
+	assert_non_null(strstr(row(win, 0, 0, 80, b, sizeof b),
+	    "process exited"));
+	assert_true(find_row(win, "no series yet") > 0);
+	assert_true(find_row(win, "llm-1 has no series proc_rss_bytes") > 0);
+	/* A worker that is gone: the first one instead. */
+	util_strlcpy(fake_ui.selected, "gone", sizeof fake_ui.selected);
+	draw(ops, p, win);
+	assert_string_equal(fake_ui.selected, "llm-0");
+	ops->destroy(p);
+	delwin(win);
+}
+
+static void
+test_panel_errors(void **state)
+{
+	const struct panel_ops *ops = &panel_errors_ops;
+	WINDOW *win = fresh(24, 100);
+	char b[4096];
+	attr_t a;
+	void *p;
+	int y;
+
+	fake_init();
+	p = ops->create(&fake_ui);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "Events of all workers: 6"));
+	/* Newest first, coloured by severity. */
+	y = find_row(win, "signal 9");
+	assert_int_equal(y, 2);
+	assert_non_null(strstr(row(win, 2, 0, 100, b, sizeof b), "crit"));
+	y = find_row(win, "connection refused");
+	assert_int_equal(y, 4);
+	assert_non_null(strstr(row(win, 4, 0, 100, b, sizeof b), "warn"));
+	assert_true(find_row(win, "(fleet)") == 6);
+	/* Kind cells: exited is critical, started is info (row 3 is the
+	 * selection, row 2 is not selected once we move). */
+	assert_int_equal(run(ops, p, "down"), 1);
+	draw(ops, p, win);
+	row(win, 2, 0, 100, b, sizeof b);
+	cell(win, 2, (int)(strstr(b, "exited") - b), &a);
+	assert_int_equal(a, ui_attr(UC_CRITICAL));
+	y = find_row(win, "pid 4243");
+	row(win, y, 0, 100, b, sizeof b);
+	cell(win, y, (int)(strstr(b, "started") - b), &a);
+	assert_int_equal(a, ui_attr(UC_INFO));
+	cell(win, 3, 0, &a);
+	assert_int_equal(a, ui_attr(UC_SELECTED));
+
+	/* Scope: the selected worker only. */
+	util_strlcpy(fake_ui.selected, "llm-1", sizeof fake_ui.selected);
+	assert_int_equal(run(ops, p, "scope worker"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "Events of llm-1: 3"));
+	assert_int_equal(find_row(win, "connection refused"), -1);
+	assert_int_equal(run(ops, p, "scope bogus"), 1);
+	assert_true(last_message_error);
+
+	/* Details and the worker's timeline; up/down move in it. */
+	assert_int_equal(run(ops, p, "down"), 1);	/* "started pid 4243" */
+	assert_int_equal(run(ops, p, "enter"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "Timeline of llm-1") > 0);
+	assert_true(find_row(win, "worker  llm-1") > 0);
+	assert_true(find_row(win, "kind    started (info)") > 0);
+	assert_true(find_row(win, "text    pid 4243") > 0);
+	assert_int_equal(run(ops, p, "down"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "text    pid 4200") > 0);
+	assert_int_equal(run(ops, p, "top"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "text    process 4243 exited") > 0);
+	assert_int_equal(run(ops, p, "back"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "Events of llm-1") == 0);
+
+	/* Find, across all workers again. */
+	assert_int_equal(run(ops, p, "scope all"), 1);
+	assert_int_equal(run(ops, p, "find disk"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "matching \"disk\" (of 6)"));
+	assert_int_equal(find_row(win, "signal 9"), -1);
+	/* A fleet event's details: the fleet's own timeline. */
+	assert_int_equal(run(ops, p, "enter"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "Timeline of the fleet") > 0);
+	assert_true(find_row(win, "(the fleet)") > 0);
+	assert_int_equal(find_row(win, "pid 4200"), -1);
+	assert_int_equal(run(ops, p, "back"), 1);
+	assert_int_equal(run(ops, p, "back"), 1);	/* clears find */
+	assert_int_equal(run(ops, p, "back"), 0);
+	ops->destroy(p);
+	delwin(win);
+}
+
+static void
+test_panel_memory(void **state)
+{
+	const struct panel_ops *ops = &panel_memory_ops;
+	WINDOW *win = fresh(24, 120);
+	char b[4096];
+	void *p;
+	int y;
+
+	fake_init();
+	p = ops->create(&fake_ui);
+	draw(ops, p, win);
+	row(win, 0, 0, 120, b, sizeof b);
+	assert_non_null(strstr(b, "NAME"));
+	assert_non_null(strstr(b, "GROWTH"));
+	assert_non_null(strstr(b, "LEAK"));
+	assert_non_null(strstr(b, "TO LIMIT"));
+	y = find_row(win, "llm-0");
+	assert_int_equal(y, 1);
+	row(win, 1, 0, 120, b, sizeof b);
+	assert_non_null(strstr(b, "1.25G"));
+	assert_non_null(strstr(b, "16%"));
+	assert_non_null(strstr(b, "+12.0M/h"));
+	assert_non_null(strstr(b, "8.00G"));
+	/* Unknown figures are "-", never invented. */
+	row(win, 2, 0, 120, b, sizeof b);
+	assert_non_null(strstr(b, "llm-1"));
+	assert_non_null(strstr(b, "no limit"));
+	row(win, 3, 0, 120, b, sizeof b);
+	assert_non_null(strstr(b, "94%"));		/* 7.5G of 8G */
+	assert_non_null(strstr(b, "2.00G"));		/* GPU */
+	assert_non_null(strstr(b, "-3.43M/h"));
+	/* Details of the selected worker; room for the analysis. */
+	assert_true(find_row(win, "RSS 1.25G of 8.00G (15.6%)") > 0);
+	assert_true(find_row(win, "leak verdict -") > 0);
+	/* Memory events only. */
+	assert_true(find_row(win, "with RSS 7.9G") > 0);
+	assert_true(find_row(win, "pid 98 -> 99") > 0);
+	assert_int_equal(find_row(win, "connection refused"), -1);
+	/* The selection is the console's. */
+	assert_int_equal(run(ops, p, "down"), 1);
+	assert_string_equal(fake_ui.selected, "llm-1");
+	assert_int_equal(run(ops, p, "bottom"), 1);
+	assert_string_equal(fake_ui.selected, "embed-0");
+	assert_int_equal(ops->click(p, &fake_ui, 1, 3), 1);
+	assert_string_equal(fake_ui.selected, "llm-0");
+	shown_panel[0] = '\0';
+	assert_int_equal(run(ops, p, "enter"), 1);
+	assert_string_equal(shown_panel, "metrics");
+	assert_int_equal(run(ops, p, "back"), 0);
+	ops->destroy(p);
+	delwin(win);
+}
+
+/* Every panel at every size draws inside its window only, and in ASCII
+ * mode draws only ASCII. */
+static void
+test_panels_sizes(void **state)
+{
+	static const struct panel_ops *const panels[] = {
+		&panel_metrics_ops, &panel_errors_ops, &panel_memory_ops };
+	static const int sizes[][2] = { { 12, 40 }, { 24, 80 }, { 50, 200 },
+	    { 3, 10 }, { 1, 1 }, { 2, 40 }, { 12, 15 } };
+	WINDOW *outer = fresh(54, 204), *win;
+	size_t i, k;
+	int y, x, h, w, g;
+	wchar_t c;
+	void *p;
+
+	for (g = 0; g < 2; g++) {
+		for (i = 0; i < ARRAY_LEN(panels); i++) {
+			for (k = 0; k < ARRAY_LEN(sizes); k++) {
+				fake_init();
+				fake_ui.glyphs = g ? UG_ASCII : UG_UNICODE;
+				h = sizes[k][0];
+				w = sizes[k][1];
+				for (y = 0; y < 54; y++)
+					mvwhline(outer, y, 0, 'X', 204);
+				win = derwin(outer, h, w, 2, 2);
+				assert_non_null(win);
+				werase(win);
+				p = panels[i]->create(&fake_ui);
+				panels[i]->draw(p, &fake_ui, win, h, w);
+				run(panels[i], p, "enter");
+				run(panels[i], p, "down");
+				werase(win);	/* as the console does */
+				panels[i]->draw(p, &fake_ui, win, h, w);
+				if (getenv("DUMP_PANELS") != NULL && h >= 12) {
+					static char b[32768];
+
+					fprintf(stderr, "--- %s %dx%d\n%s",
+					    panels[i]->name, w, h,
+					    screen_text(win, b, sizeof b));
+				}
+				panels[i]->destroy(p);
+				for (y = 0; y < 54; y++)
+					for (x = 0; x < 204; x++) {
+						c = cell(outer, y, x, NULL);
+						if (y >= 2 && y < 2 + h &&
+						    x >= 2 && x < 2 + w) {
+							if (g)
+								assert_true(
+								    c >= 0x20 &&
+								    c < 0x7f);
+							continue;
+						}
+						assert_int_equal(c, L'X');
+					}
+				delwin(win);
+			}
+		}
+	}
+	delwin(outer);
+}
+
 int
 main(void)
 {
@@ -744,6 +1300,10 @@ main(void)
 		cmocka_unit_test(test_chart_blocks_ascii),
 		cmocka_unit_test(test_chart_axes),
 		cmocka_unit_test(test_ascii_only),
+		cmocka_unit_test(test_panel_metrics),
+		cmocka_unit_test(test_panel_errors),
+		cmocka_unit_test(test_panel_memory),
+		cmocka_unit_test(test_panels_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, screen_setup, screen_teardown);
