@@ -33,8 +33,9 @@ void input_free(struct input *in);
 /* The descriptor to poll for POLLIN; -1 for an abstract instance. */
 int input_fd(const struct input *in);
 
-/* Feed bytes as if read from the terminal (tests). */
-void input_push(struct input *in, const char *bytes, size_t len);
+/* Feed bytes as if read from the terminal at now_ms (tests). */
+void input_push(struct input *in, const char *bytes, size_t len,
+    int64_t now_ms);
 
 /* Milliseconds until a pending partial key must be forced out, or -1 when
  * nothing is pending.  now_ms is util_mono_ms(). */
@@ -43,10 +44,11 @@ int input_timeout(const struct input *in, int64_t now_ms);
 typedef void (*input_key_fn)(void *ctx, TermKeyKey *key);
 /*
  * After poll(): readable says POLLIN was set on input_fd().  Reads what
- * the terminal has, calls fn for every complete key (normalised with
- * keymap_normalise rules left to the caller), and forces out a partial
- * key whose wait time has passed.  Returns the number of keys handed to
- * fn, or -1 at end of file (the terminal went away).
+ * the terminal has, calls fn for every complete key, and forces out a
+ * partial key whose wait time has passed.  Sequences that are not keys
+ * and invalid UTF-8 are dropped on the way (they would crash libtermkey
+ * 0.22).  Returns the number of keys handed to fn, or -1 at end of file
+ * (the terminal went away).
  */
 int input_read(struct input *in, int readable, int64_t now_ms,
     input_key_fn fn, void *ctx);

@@ -1,0 +1,516 @@
+/*
+ * panel-fleet.c -- one row per worker: status, CPU, RSS with a usage bar
+ * against its limit, request rate, latency quantiles, error rate, open
+ * incidents, restarts, and a sparkline of the chosen column.
+ *
+ * Worst first by default; sortable by any column, filtered by name.  The
+ * selection is a worker name (ui->selected), so it follows the worker
+ * across re-sorts and ticks.  A frame allocates nothing once the arrays
+ * have grown to the fleet's size, and reads history only for the rows on
+ * the screen.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "util.h"
+#include "widgets.h"
+
+#define SPARK_WINDOW_MS	(5 * 60 * 1000)	/* the sparkline's last minutes */
+
+enum fcol {
+	F_NAME, F_STATUS, F_CPU, F_RSS, F_BAR, F_REQ, F_P50, F_P99, F_ERR,
+	F_INC, F_RST, F_SPARK, F_COUNT
+};
+
+static const struct table_col default_cols[F_COUNT] = {
+	[F_NAME] =	{ "NAME", 8, 16, 0, 2, 0 },
+	[F_STATUS] =	{ "STATUS", 7, 7, 0, 0, 0 },
+	[F_CPU] =	{ "CPU%", 5, 6, 1, 0, 0 },
+	[F_RSS] =	{ "RSS", 6, 6, 1, 0, 0 },
+	[F_BAR] =	{ "USE", 6, 12, 0, 1, 3 },
+	[F_REQ] =	{ "REQ/S", 5, 6, 1, 0, 0 },
+	[F_P50] =	{ "P50", 5, 6, 1, 0, 2 },
+	[F_P99] =	{ "P99", 5, 6, 1, 0, 0 },
+	[F_ERR] =	{ "ERR/S", 5, 6, 1, 0, 0 },
+	[F_INC] =	{ "INC", 3, 3, 1, 0, 4 },
+	[F_RST] =	{ "RST", 3, 3, 1, 0, 5 },
+	[F_SPARK] =	{ "", 8, 30, 0, 3, 6 },
+};
+
+/* The table column that shows each sort column. */
+static const int sort_fcol[COL_COUNT] = {
+	[COL_NAME] = F_NAME, [COL_STATUS] = F_STATUS, [COL_CPU] = F_CPU,
+	[COL_RSS] = F_RSS, [COL_REQ] = F_REQ, [COL_P50] = F_P50,
+	[COL_P99] = F_P99, [COL_ERR] = F_ERR, [COL_INCIDENTS] = F_INC,
+	[COL_RESTARTS] = F_RST,
+};
+
+/* The series behind each sparkline column (NULL: none). */
+static const char *const spark_metric[COL_COUNT] = {
+	[COL_STATUS] = "up",
+	[COL_CPU] = "proc_cpu_percent",
+	[COL_RSS] = "proc_rss_bytes",
+	[COL_REQ] = "requests_per_second",
+	[COL_P50] = "latency_p50_seconds",
+	[COL_P99] = "latency_p99_seconds",
+	[COL_ERR] = "errors_per_second",
+	[COL_RESTARTS] = "proc_restarts",
+};
+
+struct fleet {
+	struct table_col cols[F_COUNT];
+	char		 spark_title[32];
+	size_t		*rows;		/* indexes into the view's workers */
+	size_t		 nrows, rcap;
+	const struct view_worker *w;	/* the view's array, this turn */
+	size_t		 nw;
+	int		 sel;		/* row of ui->selected */
+	int		 top;		/* first row shown */
+	int		 page;		/* rows shown last time */
+	int		 header_y;	/* where the titles were drawn */
+	struct table_layout layout;
+	double		*sum;		/* sparkline buckets, reused */
+	int		*cnt;
+	double		*vals;
+	size_t		 sumcap, cntcap, valcap;
+};
+
+static int
+state_rank(enum view_state s)
+{
+	switch (s) {
+	case VIEW_DOWN:
+		return 0;
+	case VIEW_UNKNOWN:
+		return 1;
+	case VIEW_RESTARTING:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+/* Larger first; NAN (unknown) last. */
+static int
+cmp_desc(double a, double b)
+{
+	if (isnan(a) || isnan(b))
+		return isnan(a) - isnan(b);
+	return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int
+cmp_worst(const struct view_worker *a, const struct view_worker *b)
+{
+	int r;
+
+	if ((r = state_rank(a->state) - state_rank(b->state)) != 0)
+		return r;
+	if (a->incidents != b->incidents)
+		return a->incidents > b->incidents ? -1 : 1;
+	if ((r = cmp_desc(a->err_rate, b->err_rate)) != 0)
+		return r;
+	if ((r = cmp_desc(a->p99_s, b->p99_s)) != 0)
+		return r;
+	return cmp_desc(a->cpu_percent, b->cpu_percent);
+}
+
+static int
+cmp_column(const struct view_worker *a, const struct view_worker *b,
+    enum ui_column col)
+{
+	switch (col) {
+	case COL_NAME:
+		return strcmp(a->name, b->name);
+	case COL_STATUS:
+		return state_rank(a->state) - state_rank(b->state);
+	case COL_CPU:
+		return cmp_desc(a->cpu_percent, b->cpu_percent);
+	case COL_RSS:
+		return cmp_desc(a->rss_bytes, b->rss_bytes);
+	case COL_REQ:
+		return cmp_desc(a->req_rate, b->req_rate);
+	case COL_P50:
+		return cmp_desc(a->p50_s, b->p50_s);
+	case COL_P99:
+		return cmp_desc(a->p99_s, b->p99_s);
+	case COL_ERR:
+		return cmp_desc(a->err_rate, b->err_rate);
+	case COL_INCIDENTS:
+		return a->incidents == b->incidents ? 0 :
+		    a->incidents > b->incidents ? -1 : 1;
+	case COL_RESTARTS:
+		return cmp_desc(a->restarts, b->restarts);
+	default:
+		return 0;
+	}
+}
+
+struct sort_ctx {
+	const struct view_worker *w;
+	const struct ui	*ui;
+};
+
+static int
+row_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *s = arg;
+	const struct view_worker *a = &s->w[*(const size_t *)pa];
+	const struct view_worker *b = &s->w[*(const size_t *)pb];
+	int r;
+
+	r = s->ui->sort_set ? cmp_column(a, b, s->ui->sort) : cmp_worst(a, b);
+	if (s->ui->sort_reverse)
+		r = -r;
+	if (r == 0)
+		r = strcmp(a->name, b->name);
+	return r;
+}
+
+/* The rows as the view has them now: filtered, sorted, selection found. */
+static void
+rebuild(struct fleet *f, struct ui *ui)
+{
+	struct sort_ctx sc;
+	size_t i;
+	int sel = -1;
+
+	f->nw = view_workers(ui->view, &f->w);
+	f->rows = xgrow(f->rows, &f->rcap, f->nw, sizeof *f->rows);
+	f->nrows = 0;
+	for (i = 0; i < f->nw; i++) {
+		if (ui->filter[0] == '\0' ||
+		    strcasestr(f->w[i].name, ui->filter) != NULL)
+			f->rows[f->nrows++] = i;
+	}
+	sc.w = f->w;
+	sc.ui = ui;
+	qsort_r(f->rows, f->nrows, sizeof *f->rows, row_cmp, &sc);
+	for (i = 0; i < f->nrows; i++) {
+		if (strcmp(f->w[f->rows[i]].name, ui->selected) == 0) {
+			sel = (int)i;
+			break;
+		}
+	}
+	if (sel == -1) {
+		/* Gone or filtered out: keep the place in the list. */
+		sel = f->sel < (int)f->nrows ? f->sel : (int)f->nrows - 1;
+		if (sel < 0)
+			sel = 0;
+		if (f->nrows > 0)
+			util_strlcpy(ui->selected, f->w[f->rows[sel]].name,
+			    sizeof ui->selected);
+	}
+	f->sel = sel;
+}
+
+static void *
+fleet_create(struct ui *ui)
+{
+	struct fleet *f = xcalloc(1, sizeof *f);
+
+	memcpy(f->cols, default_cols, sizeof f->cols);
+	f->cols[F_SPARK].title = f->spark_title;
+	f->page = 1;
+	return f;
+}
+
+static void
+fleet_destroy(void *p)
+{
+	struct fleet *f = p;
+
+	if (f == NULL)
+		return;
+	free(f->rows);
+	free(f->sum);
+	free(f->cnt);
+	free(f->vals);
+	free(f);
+}
+
+struct spark_acc {
+	double		*sum;
+	int		*cnt;
+	int64_t		 from, bucket;
+	int		 n;
+};
+
+static int
+spark_point(void *ctx, int64_t ts, double v)
+{
+	struct spark_acc *a = ctx;
+	int64_t i = (ts - a->from) / a->bucket;
+
+	if (i >= 0 && i < a->n && !isnan(v)) {
+		a->sum[i] += v;
+		a->cnt[i]++;
+	}
+	return 0;
+}
+
+static void
+draw_spark(struct fleet *f, struct ui *ui, WINDOW *win, int y, int x,
+    int w, const struct view_worker *vw, attr_t attr)
+{
+	const char *metric = spark_metric[ui->spark_column];
+	struct spark_acc a;
+	int64_t now = view_time(ui->view);
+	int i;
+
+	if (metric == NULL || w <= 0)
+		return;
+	f->sum = xgrow(f->sum, &f->sumcap, (size_t)w, sizeof *f->sum);
+	f->cnt = xgrow(f->cnt, &f->cntcap, (size_t)w, sizeof *f->cnt);
+	f->vals = xgrow(f->vals, &f->valcap, (size_t)w, sizeof *f->vals);
+	memset(f->sum, 0, (size_t)w * sizeof *f->sum);
+	memset(f->cnt, 0, (size_t)w * sizeof *f->cnt);
+	a.sum = f->sum;
+	a.cnt = f->cnt;
+	a.n = w;
+	a.bucket = SPARK_WINDOW_MS / w;
+	if (a.bucket < 1)
+		a.bucket = 1;
+	a.from = now - a.bucket * w + 1;
+	view_points(ui->view, vw->name, metric, "", 0, a.from, now,
+	    spark_point, &a);
+	for (i = 0; i < w; i++)
+		f->vals[i] = a.cnt[i] > 0 ? a.sum[i] / a.cnt[i] : NAN;
+	if (ui->spark_column == COL_STATUS)
+		spark_draw(win, y, x, w, f->vals, (size_t)w, 0, 1, attr,
+		    ui->glyphs);
+	else
+		spark_draw(win, y, x, w, f->vals, (size_t)w, NAN, NAN, attr,
+		    ui->glyphs);
+}
+
+static const char *
+state_text(enum view_state s, enum ui_color *role)
+{
+	switch (s) {
+	case VIEW_UP:
+		*role = UC_UP;
+		return "up";
+	case VIEW_DOWN:
+		*role = UC_DOWN;
+		return "down";
+	case VIEW_RESTARTING:
+		*role = UC_RESTARTING;
+		return "restart";
+	default:
+		*role = UC_DIM;
+		return "?";
+	}
+}
+
+static void
+draw_row(struct fleet *f, struct ui *ui, WINDOW *win, int y,
+    const struct view_worker *vw, int selected)
+{
+	char cpu[FMT_MAX], rss[FMT_MAX], req[FMT_MAX], p50[FMT_MAX],
+	    p99[FMT_MAX], err[FMT_MAX], inc[FMT_MAX], rst[FMT_MAX];
+	const char *cells[F_COUNT];
+	const struct table_layout *l = &f->layout;
+	attr_t base = ui_attr(selected ? UC_SELECTED : UC_NORMAL);
+	enum ui_color role;
+	const char *st;
+
+	fmt_percent(vw->cpu_percent, cpu, sizeof cpu);
+	fmt_bytes(vw->rss_bytes, rss, sizeof rss);
+	fmt_rate(vw->req_rate, req, sizeof req);
+	fmt_seconds(vw->p50_s, p50, sizeof p50);
+	fmt_seconds(vw->p99_s, p99, sizeof p99);
+	fmt_rate(vw->err_rate, err, sizeof err);
+	fmt_count(vw->incidents, inc, sizeof inc);
+	fmt_count(vw->restarts, rst, sizeof rst);
+	st = state_text(vw->state, &role);
+
+	cells[F_NAME] = vw->name;
+	cells[F_STATUS] = st;
+	cells[F_CPU] = cpu;
+	cells[F_RSS] = rss;
+	cells[F_BAR] = NULL;
+	cells[F_REQ] = req;
+	cells[F_P50] = p50;
+	cells[F_P99] = p99;
+	cells[F_ERR] = err;
+	cells[F_INC] = inc;
+	cells[F_RST] = rst;
+	cells[F_SPARK] = NULL;
+	table_draw_row(win, y, 0, f->cols, l, cells, base, ui->glyphs);
+
+	/* Colour what needs attention, except on the selected row, where
+	 * the selection's own colours keep it readable. */
+	if (!selected) {
+		table_draw_cell(win, y, 0, f->cols, l, F_STATUS, st,
+		    ui_attr(role), ui->glyphs);
+		if (vw->err_rate > 0)
+			table_draw_cell(win, y, 0, f->cols, l, F_ERR, err,
+			    ui_attr(UC_WARNING), ui->glyphs);
+		if (vw->incidents > 0)
+			table_draw_cell(win, y, 0, f->cols, l, F_INC, inc,
+			    ui_attr(UC_CRITICAL), ui->glyphs);
+	}
+	if (l->w[F_BAR] > 0) {
+		if (!isnan(vw->limit_bytes) && vw->limit_bytes > 0 &&
+		    !isnan(vw->rss_bytes))
+			gauge_draw(win, y, l->x[F_BAR], l->w[F_BAR],
+			    vw->rss_bytes / vw->limit_bytes, NULL, ui->glyphs);
+		else
+			table_draw_cell(win, y, 0, f->cols, l, F_BAR,
+			    "no limit", selected ? base : ui_attr(UC_DIM),
+			    ui->glyphs);
+	}
+	if (l->w[F_SPARK] > 0)
+		draw_spark(f, ui, win, y, l->x[F_SPARK], l->w[F_SPARK], vw,
+		    selected ? base : ui_attr(UC_CHART));
+}
+
+static void
+fleet_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
+{
+	struct fleet *f = p;
+	const struct view_worker *sel;
+	char line[512];
+	int r, y, body, footer, sort_col;
+
+	rebuild(f, ui);
+	if (h < 1 || w < 1)
+		return;
+	snprintf(f->spark_title, sizeof f->spark_title, "%s 5m",
+	    spark_metric[ui->spark_column] != NULL ?
+	    ui->spark_column == COL_STATUS ? "UP" :
+	    ui->spark_column == COL_CPU ? "CPU%" :
+	    ui->spark_column == COL_RSS ? "RSS" :
+	    ui->spark_column == COL_REQ ? "REQ/S" :
+	    ui->spark_column == COL_P50 ? "P50" :
+	    ui->spark_column == COL_P99 ? "P99" :
+	    ui->spark_column == COL_ERR ? "ERR/S" : "RESTARTS" : "-");
+	table_layout(f->cols, F_COUNT, w, &f->layout);
+	sort_col = ui->sort_set ? sort_fcol[ui->sort] : -1;
+	table_draw_header(win, 0, 0, f->cols, &f->layout, sort_col,
+	    ui->sort_reverse, ui_attr(UC_TITLE), ui->glyphs);
+	f->header_y = 0;
+
+	if (f->nrows == 0) {
+		if (h > 1) {
+			if (ui->filter[0] != '\0')
+				snprintf(line, sizeof line, " no worker name "
+				    "contains \"%s\" (%zu workers; Esc clears "
+				    "the filter)", ui->filter, f->nw);
+			else
+				snprintf(line, sizeof line, " no workers yet "
+				    "(waiting for the first sample)");
+			widget_text(win, 1, 0, w, line, WIDGET_NUL,
+			    ui_attr(UC_DIM), ui->glyphs);
+		}
+		f->page = h > 1 ? h - 1 : 1;
+		return;
+	}
+
+	/* A line about the selected worker when it has something to say
+	 * (why it is down) and there is room. */
+	sel = &f->w[f->rows[f->sel]];
+	footer = h >= 6 && sel->note != NULL && sel->note[0] != '\0';
+	body = h - 1 - footer;
+	if (body < 1)
+		body = 1;
+	f->page = body;
+	f->top = table_scroll(f->sel, (int)f->nrows, body, f->top);
+	for (r = f->top, y = 1; r < (int)f->nrows && y <= body && y < h;
+	    r++, y++)
+		draw_row(f, ui, win, y, &f->w[f->rows[r]], r == f->sel);
+	if (footer) {
+		snprintf(line, sizeof line, " %s: %s", sel->name, sel->note);
+		widget_text(win, h - 1, 0, w, line, WIDGET_NUL,
+		    ui_attr(sel->state == VIEW_DOWN ? UC_DOWN : UC_DIM),
+		    ui->glyphs);
+	}
+}
+
+static void
+select_row(struct fleet *f, struct ui *ui, int row)
+{
+	if (f->nrows == 0)
+		return;
+	if (row < 0)
+		row = 0;
+	if (row >= (int)f->nrows)
+		row = (int)f->nrows - 1;
+	f->sel = row;
+	util_strlcpy(ui->selected, f->w[f->rows[row]].name,
+	    sizeof ui->selected);
+}
+
+static int
+fleet_command(void *p, struct ui *ui, int argc, char **argv)
+{
+	struct fleet *f = p;
+	int sel;
+
+	if (argc < 1)
+		return 0;
+	rebuild(f, ui);
+	if ((sel = table_select(f->sel, (int)f->nrows, f->page,
+	    argv[0])) != -1) {
+		select_row(f, ui, sel);
+		return 1;
+	}
+	if (strcmp(argv[0], "enter") == 0) {
+		if (f->nrows > 0)
+			ui_panel_show("metrics");
+		return 1;
+	}
+	if (strcmp(argv[0], "back") == 0 && ui->filter[0] != '\0') {
+		ui->filter[0] = '\0';
+		return 1;
+	}
+	if (strcmp(argv[0], "left") == 0 || strcmp(argv[0], "right") == 0)
+		return 1;
+	return 0;
+}
+
+static int
+fleet_click(void *p, struct ui *ui, int y, int x)
+{
+	struct fleet *f = p;
+	int i;
+
+	rebuild(f, ui);
+	if (y == f->header_y) {
+		/* A column title sorts by it; again reverses. */
+		for (i = 0; i < COL_COUNT; i++) {
+			int c = sort_fcol[i];
+
+			if (f->layout.w[c] == 0 || x < f->layout.x[c] ||
+			    x >= f->layout.x[c] + f->layout.w[c])
+				continue;
+			if (ui->sort_set && ui->sort == (enum ui_column)i)
+				ui->sort_reverse = !ui->sort_reverse;
+			else {
+				ui->sort_set = 1;
+				ui->sort = i;
+				ui->sort_reverse = 0;
+			}
+			return 1;
+		}
+		return 0;
+	}
+	if (y - 1 + f->top < (int)f->nrows && y >= 1 && y <= f->page) {
+		select_row(f, ui, f->top + y - 1);
+		return 1;
+	}
+	return 0;
+}
+
+const struct panel_ops panel_fleet_ops = {
+	"fleet",
+	"Fleet",
+	fleet_create,
+	fleet_destroy,
+	fleet_draw,
+	fleet_command,
+	fleet_click,
+};
