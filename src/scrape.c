@@ -27,6 +27,13 @@
 #define BODY_FIRST_ALLOC 4096
 /* poll() timeout while some sockets could not be given to the caller. */
 #define STARVE_TIMEOUT_MS 10
+/* Time one scraper_dispatch may spend on ready sockets before it leaves
+ * the rest (still ready, so poll() returns at once) to the next turn. */
+#define DISPATCH_BUDGET_NS (10 * 1000 * 1000)
+/* Requests handed to curl per dispatch.  curl runs every newly added
+ * transfer in one timer call (connect, send, often read the answer): in
+ * batches, two hundred workers started at once cannot stall the loop. */
+#define ADD_BATCH 16
 
 /* One id's request: its curl handle is kept (and so is its connection,
  * in the multi handle's cache) from one scrape to the next. */
@@ -34,7 +41,8 @@ struct transfer {
 	struct scraper	*s;
 	int		 id;
 	CURL		*easy;
-	int		 busy;		/* added to the multi handle */
+	int		 busy;		/* started and not finished */
+	int		 queued;	/* started, not yet given to curl */
 
 	char		 where[128];	/* "host:port", for messages */
 	int64_t		 timeout_ms;
@@ -70,6 +78,12 @@ struct scraper {
 	size_t			 nwatch;
 	size_t			 capwatch;
 	size_t			 rotate;	/* first socket given when truncated */
+	size_t			 resume;	/* first fd to serve in the next dispatch */
+
+	struct transfer		**queue;	/* started, waiting: [qhead, qlen) */
+	size_t			 qhead;
+	size_t			 qlen;
+	size_t			 qcap;
 
 	int64_t			 timer_ms;	/* monotonic deadline, -1 for none */
 
@@ -276,10 +290,10 @@ scraper_free(struct scraper *s)
 	for (i = 0; i < s->nbyid; i++) {
 		struct transfer *t = s->byid[i];
 
-		if (t != NULL && t->busy) {
+		if (t != NULL && t->busy && !t->queued)
 			curl_multi_remove_handle(s->multi, t->easy);
-			t->busy = 0;
-		}
+		if (t != NULL)
+			t->busy = t->queued = 0;
 	}
 	for (i = 0; i < s->nbyid; i++) {
 		struct transfer *t = s->byid[i];
@@ -295,6 +309,7 @@ scraper_free(struct scraper *s)
 	for (i = s->rhead; i < s->rlen; i++)
 		scrape_result_free(&s->results[i]);
 	free(s->results);
+	free(s->queue);
 	free(s->byid);
 	free(s->watch);
 	free(s);
@@ -413,8 +428,6 @@ scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms,
     size_t max_bytes)
 {
 	struct transfer *t;
-	CURLMcode mc;
-
 	if (id < 0)
 		fatal("scraper_start: negative id %d", id);
 	t = transfer_get(s, id);
@@ -433,8 +446,6 @@ scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms,
 	}
 	if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK)
 		fatal("out of memory (CURLOPT_URL)");
-	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ?
-	    (timeout_ms < LONG_MAX ? timeout_ms : LONG_MAX) : 0));
 	t->timeout_ms = timeout_ms;
 	t->max_bytes = max_bytes;
 	t->received = 0;
@@ -444,10 +455,15 @@ scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms,
 	t->errbuf[0] = '\0';
 	body_drop(t);
 	t->start_ms = util_mono_ms();
-	/* Adding sets curl's timer to 0: the next dispatch starts the work. */
-	if ((mc = curl_multi_add_handle(s->multi, t->easy)) != CURLM_OK)
-		fatal("curl_multi_add_handle: %s", curl_multi_strerror(mc));
-	t->busy = 1;
+	/* The next dispatch gives it to curl (see ADD_BATCH). */
+	if (s->qhead > 0 && s->qlen == s->qcap) {
+		memmove(s->queue, s->queue + s->qhead, (s->qlen - s->qhead) * sizeof *s->queue);
+		s->qlen -= s->qhead;
+		s->qhead = 0;
+	}
+	s->queue = xgrow(s->queue, &s->qcap, s->qlen + 1, sizeof *s->queue);
+	s->queue[s->qlen++] = t;
+	t->busy = t->queued = 1;
 	s->stats.in_flight++;
 	s->stats.started++;
 	return 0;
@@ -488,6 +504,8 @@ scraper_pollfds(struct scraper *s, struct pollfd *fds, int max, int *timeout_ms)
 	}
 	if (k < n && (*timeout_ms < 0 || *timeout_ms > STARVE_TIMEOUT_MS))
 		*timeout_ms = STARVE_TIMEOUT_MS;
+	if (s->qhead < s->qlen)
+		*timeout_ms = 0;	/* requests wait to be given to curl */
 	return (int)k;
 }
 
@@ -651,12 +669,53 @@ collect(struct scraper *s)
 	}
 }
 
+/* Give curl the next batch of started requests.  Each sets curl's timer
+ * to 0, so the timer action in the same dispatch starts them. */
+static void
+add_queued(struct scraper *s)
+{
+	int64_t now = util_mono_ms(), left;
+	struct transfer *t;
+	CURLMcode mc;
+	int i;
+
+	for (i = 0; i < ADD_BATCH && s->qhead < s->qlen; i++) {
+		t = s->queue[s->qhead++];
+		/* The timeout counts from scraper_start, the wait included. */
+		left = 0;
+		if (t->timeout_ms > 0) {
+			left = t->timeout_ms - (now - t->start_ms);
+			if (left < 1)
+				left = 1;
+			if (left > LONG_MAX)
+				left = LONG_MAX;
+		}
+		curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)left);
+		if ((mc = curl_multi_add_handle(s->multi, t->easy)) != CURLM_OK)
+			fatal("curl_multi_add_handle: %s", curl_multi_strerror(mc));
+		t->queued = 0;
+	}
+	if (s->qhead == s->qlen)
+		s->qhead = s->qlen = 0;
+}
+
 void
 scraper_dispatch(struct scraper *s, const struct pollfd *fds, int n)
 {
-	int i, running, ev;
+	int64_t deadline = util_mono_ns() + DISPATCH_BUDGET_NS;
+	int i, k, first, running, ev;
 
-	for (i = 0; i < n; i++) {
+	add_queued(s);
+	/*
+	 * A socket action reads all the socket has (up to about a megabyte),
+	 * so hundreds of large pages arriving together could keep us here for
+	 * a long time.  Past the budget, the sockets not yet served are left
+	 * for the next turn, which begins with them.
+	 */
+	first = n > 0 ? (int)(s->resume % (size_t)n) : 0;
+	s->resume = 0;
+	for (k = 0; k < n; k++) {
+		i = (first + k) % n;
 		if (fds[i].revents == 0 || fds[i].fd < 0 || !watched(s, fds[i].fd))
 			continue;
 		/*
@@ -673,6 +732,10 @@ scraper_dispatch(struct scraper *s, const struct pollfd *fds, int n)
 		if (ev == 0)
 			continue;
 		curl_multi_socket_action(s->multi, fds[i].fd, ev, &running);
+		if (k < n - 1 && util_mono_ns() >= deadline) {
+			s->resume = (size_t)i + 1;
+			break;
+		}
 	}
 	/*
 	 * The deadline stays set after it fires: curl calls timer_cb again

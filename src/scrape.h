@@ -86,8 +86,9 @@ void scraper_free(struct scraper *s);
  * Returns 0 when started; 1, doing nothing, when a request for id is still
  * in flight (the caller counts a skipped scrape); -1 when url is not a
  * usable http(s) URL: a failed result for id, whose error says why, is
- * then queued for scraper_next.  Never blocks: the request makes progress
- * in scraper_dispatch.
+ * then queued for scraper_next.  Never blocks: the request only waits its
+ * turn, and scraper_dispatch hands waiting requests to curl, 16 at a time,
+ * and drives them.  The timeout counts from this call.
  */
 int scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms,
     size_t max_bytes);
@@ -96,7 +97,8 @@ int scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms
  * Fill fds with up to max sockets curl wants watched (events POLLIN and/or
  * POLLOUT, revents 0) and return how many were filled.  *timeout_ms is a
  * poll() timeout (-1: none): it is lowered to when curl's timer fires, if
- * that is sooner, and left alone when curl has no timer.  If curl wants more
+ * that is sooner, to 0 while started requests wait to be handed to curl,
+ * and left alone when curl has no timer.  If curl wants more
  * than max sockets, a different subset is given on each call and
  * *timeout_ms is lowered to 10 ms so that none starves; struct
  * scraper_stats.sockets says how many to make room for.
@@ -107,7 +109,9 @@ int scraper_pollfds(struct scraper *s, struct pollfd *fds, int max, int *timeout
  * After poll(): drive curl for the ready sockets among fds (entries that are
  * not curl's, such as the terminal's, are ignored, so the caller may pass
  * its whole poll set) and for curl's timer if it has expired.  Finished
- * transfers become results for scraper_next.  Never blocks.
+ * transfers become results for scraper_next.  Never blocks, and bounds its
+ * work: past about 10 ms it leaves the remaining ready sockets, which stay
+ * ready, to the next call.
  */
 void scraper_dispatch(struct scraper *s, const struct pollfd *fds, int n);
 

@@ -497,6 +497,47 @@ test_parallel(void **state)
 	}
 }
 
+/* Twenty 1 MB pages at once: more than one dispatch may handle in its
+ * time budget, so ready sockets are left for later turns; every page must
+ * still come whole. */
+static void
+test_many_large(void **state)
+{
+	static struct server v[NPAR];
+	const size_t size = 1 << 20;
+	char *body = xmalloc(size), *url[NPAR];
+	struct scraper *s = scraper_new();
+	struct loop L;
+	size_t j;
+	int i;
+
+	for (j = 0; j < size; j++)
+		body[j] = (char)('a' + (j * 7 + j / 4096) % 26);
+	for (i = 0; i < NPAR; i++) {
+		server_start(&v[i], M_OK, body, size);
+		url[i] = url_of(&v[i], "/metrics");
+	}
+	loop_init(&L);
+	for (i = 0; i < NPAR; i++)
+		assert_int_equal(scraper_start(s, i, url[i], 20000, size), 0);
+	loop_run(s, &L, NPAR, 20000, MAXID);
+	assert_int_equal(L.count, NPAR);
+	for (i = 0; i < NPAR; i++) {
+		assert_int_equal(L.r[i].ok, 1);
+		assert_int_equal(L.r[i].len, size);
+		assert_memory_equal(L.r[i].body, body, size);
+	}
+	fprintf(stderr, "many large: %d x 1 MB in %lld ms, longest call %lld ms\n", NPAR,
+	    (long long)(util_mono_ms() - L.start_ms), (long long)L.max_call_ms);
+	loop_free(&L);
+	scraper_free(s);
+	for (i = 0; i < NPAR; i++) {
+		server_stop(&v[i]);
+		free(url[i]);
+	}
+	free(body);
+}
+
 static void
 test_hang_times_out_healthy_does_not_wait(void **state)
 {
@@ -903,6 +944,9 @@ test_free_in_flight(void **state)
 		scraper_dispatch(s, fds, n);
 	}
 	assert_int_equal(scraper_in_flight(s), 2);
+	/* And one started but not yet handed to curl. */
+	assert_int_equal(scraper_start(s, 5, uo, 5000, 1 << 20), 0);
+	assert_int_equal(scraper_in_flight(s), 3);
 	scraper_free(s);	/* ASan's leak check does the asserting */
 	loop_free(&L);
 	server_stop(&hang);
@@ -1027,6 +1071,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ok_page),
 		cmocka_unit_test(test_parallel),
+		cmocka_unit_test(test_many_large),
 		cmocka_unit_test(test_hang_times_out_healthy_does_not_wait),
 		cmocka_unit_test(test_trickle_times_out),
 		cmocka_unit_test(test_too_big),
