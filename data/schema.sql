@@ -37,17 +37,18 @@ CREATE TABLE chunks (
 	n		INTEGER NOT NULL,
 	data		BLOB NOT NULL
 );
-CREATE INDEX chunks_series ON chunks (series_id);
 CREATE TABLE seals (
 	id	INTEGER PRIMARY KEY AUTOINCREMENT,
 	t_min	INTEGER NOT NULL,
 	t_max	INTEGER NOT NULL,
-	lo	INTEGER NOT NULL,
-	hi	INTEGER NOT NULL
+	n	INTEGER NOT NULL,
+	pg_lo	INTEGER,
+	pg_hi	INTEGER
 );
 CREATE INDEX seals_time ON seals (t_min, t_max);
 CREATE TABLE tail (
 	id	INTEGER PRIMARY KEY,
+	epoch	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
 	data	BLOB NOT NULL
 );

@@ -430,53 +430,61 @@ chunk_dec_ordered(const struct chunk_dec *d)
 	return !(d->flags & CHUNK_FLAG_UNORDERED);
 }
 
-/* The next 64 bits, zero past the end, without consuming them. */
-static inline uint64_t
-peek64(const struct chunk_dec *d)
-{
-	size_t byte = d->bit >> 3, i;
-	unsigned off = d->bit & 7;
-	uint64_t w = 0;
+/*
+ * Bit reading.  Every reader takes a constant 'fast': with fast set, the
+ * caller has made sure at least FAST_MARGIN bytes remain, more than one
+ * point can use, so the bounds checks compile away; without it every
+ * read is checked against the end.
+ */
+#define FAST_MARGIN	32
+#define ALWAYS_INLINE	inline __attribute__((always_inline))
 
-	if (byte + 8 <= d->len)
-		w = load_be64(d->p + byte);
-	else {
-		for (i = 0; byte + i < d->len; i++)
-			w |= (uint64_t)d->p[byte + i] << (56 - 8 * i);
-	}
-	/* the bits below the first 64 - off are lost; callers peek <= 56 */
-	return w << off;
-}
-
-static inline uint64_t
+static ALWAYS_INLINE uint64_t
 avail(const struct chunk_dec *d)
 {
 	return (uint64_t)d->len * 8 - d->bit;
 }
 
+/* The next 57 or more bits, zero past the end, without consuming them. */
+static ALWAYS_INLINE uint64_t
+peek64(const struct chunk_dec *d, const int fast)
+{
+	size_t byte = d->bit >> 3, i;
+	uint64_t w = 0;
+
+	if (fast || byte + 8 <= d->len)
+		w = load_be64(d->p + byte);
+	else {
+		for (i = 0; byte + i < d->len; i++)
+			w |= (uint64_t)d->p[byte + i] << (56 - 8 * i);
+	}
+	return w << (d->bit & 7);
+}
+
 /* Read n <= 56 bits. */
-static inline int
-get_short(struct chunk_dec *d, unsigned n, uint64_t *out)
+static ALWAYS_INLINE int
+get_short(struct chunk_dec *d, unsigned n, uint64_t *out, const int fast)
 {
 	if (n == 0) {
 		*out = 0;
 		return 0;
 	}
-	if (n > avail(d))
+	if (!fast && n > avail(d))
 		return -1;
-	*out = peek64(d) >> (64 - n);
+	*out = peek64(d, fast) >> (64 - n);
 	d->bit += n;
 	return 0;
 }
 
-static inline int
-get_bits(struct chunk_dec *d, unsigned n, uint64_t *out)
+static ALWAYS_INLINE int
+get_bits(struct chunk_dec *d, unsigned n, uint64_t *out, const int fast)
 {
 	uint64_t hi, lo;
 
 	if (n <= 56)
-		return get_short(d, n, out);
-	if (get_short(d, n - 32, &hi) != 0 || get_short(d, 32, &lo) != 0)
+		return get_short(d, n, out, fast);
+	if (get_short(d, n - 32, &hi, fast) != 0 ||
+	    get_short(d, 32, &lo, fast) != 0)
 		return -1;
 	*out = hi << 32 | lo;
 	return 0;
@@ -489,7 +497,7 @@ get_varint(struct chunk_dec *d, uint64_t *out)
 	unsigned shift;
 
 	for (shift = 0; shift < 64; shift += 7) {
-		if (get_short(d, 8, &b) != 0)
+		if (get_short(d, 8, &b, 0) != 0)
 			return -1;
 		if (shift == 63 && b > 1)
 			return -1;
@@ -510,16 +518,16 @@ sign_extend(uint64_t v, unsigned n)
 	return (int64_t)((v ^ m) - m);
 }
 
-static inline int
-get_dod(struct chunk_dec *d, int64_t *dod)
+static ALWAYS_INLINE int
+get_dod(struct chunk_dec *d, int64_t *dod, const int fast)
 {
 	static const unsigned payload[] = { 0, 6, 10, 14, 24 };
-	uint64_t w, v, a = avail(d);
+	uint64_t w, v, a = fast ? 128 : avail(d);
 	unsigned ones, plen;
 
 	if (a == 0)
 		return -1;
-	w = peek64(d);
+	w = peek64(d, fast);
 	if (!(w >> 63)) {
 		d->bit++;
 		*dod = 0;
@@ -530,7 +538,7 @@ get_dod(struct chunk_dec *d, int64_t *dod)
 		if (a < 5)
 			return -1;
 		d->bit += 5;
-		if (get_bits(d, 64, &v) != 0)
+		if (get_bits(d, 64, &v, fast) != 0)
 			return -1;
 		*dod = (int64_t)v;
 		return 0;
@@ -544,30 +552,32 @@ get_dod(struct chunk_dec *d, int64_t *dod)
 	return 0;
 }
 
-static inline int
-get_window(struct chunk_dec *d, struct chunk_state *s, uint64_t *mag)
+/* After the '1' that says a value changed: the window code. */
+static ALWAYS_INLINE int
+get_window(struct chunk_dec *d, struct chunk_state *s, uint64_t *mag,
+    const int fast)
 {
 	uint64_t flag, hdr, v;
 	unsigned lz, width;
 
-	if (get_short(d, 1, &flag) != 0)
+	if (get_short(d, 1, &flag, fast) != 0)
 		return -1;
 	if (flag == 0) {
 		if (!s->have_win)
 			return -1;
 		width = 64 - s->win_lz - s->win_tz;
-		if (get_bits(d, width, &v) != 0)
+		if (get_bits(d, width, &v, fast) != 0)
 			return -1;
 		*mag = v << s->win_tz;
 		return 0;
 	}
-	if (get_short(d, 12, &hdr) != 0)
+	if (get_short(d, 12, &hdr, fast) != 0)
 		return -1;
 	lz = (unsigned)(hdr >> 6);
 	width = (unsigned)(hdr & 0x3f) + 1;
 	if (lz + width > 64)
 		return -1;
-	if (get_bits(d, width, &v) != 0)
+	if (get_bits(d, width, &v, fast) != 0)
 		return -1;
 	s->win_lz = (uint8_t)lz;
 	s->win_tz = (uint8_t)(64 - lz - width);
@@ -577,45 +587,50 @@ get_window(struct chunk_dec *d, struct chunk_state *s, uint64_t *mag)
 }
 
 static int
-dec_point(struct chunk_dec *d, int64_t *ts, double *v)
+dec_first(struct chunk_dec *d, int64_t *ts, double *v)
 {
 	struct chunk_state *s = &d->s;
-	uint64_t u, vbits, mag, ctl;
-	int64_t dod, iv;
+	uint64_t u, vbits;
+	int64_t iv = 0;
 
-	if (d->i == 0) {
+	if (get_varint(d, &u) != 0)
+		return -1;
+	*ts = unzigzag(u);
+	if (d->flags & CHUNK_FLAG_FLOAT) {
+		if (get_bits(d, 64, &vbits, 0) != 0)
+			return -1;
+	} else {
 		if (get_varint(d, &u) != 0)
 			return -1;
-		*ts = unzigzag(u);
-		if (d->flags & CHUNK_FLAG_FLOAT) {
-			if (get_bits(d, 64, &vbits) != 0)
-				return -1;
-			iv = 0;
-		} else {
-			if (get_varint(d, &u) != 0)
-				return -1;
-			iv = unzigzag(u);
-			if (iv < -INT_LIMIT_I || iv > INT_LIMIT_I)
-				return -1;
-			*v = (double)iv;
-			memcpy(&vbits, v, sizeof vbits);
-		}
-		state_start(s, *ts, vbits, iv);
-		memcpy(v, &vbits, sizeof vbits);
-		return 0;
+		iv = unzigzag(u);
+		if (iv < -INT_LIMIT_I || iv > INT_LIMIT_I)
+			return -1;
+		*v = (double)iv;
+		memcpy(&vbits, v, sizeof vbits);
 	}
+	state_start(s, *ts, vbits, iv);
+	memcpy(v, &vbits, sizeof vbits);
+	return 0;
+}
 
-	if (get_dod(d, &dod) != 0)
+static ALWAYS_INLINE int
+dec_point(struct chunk_dec *d, int64_t *ts, double *v, const int fast)
+{
+	struct chunk_state *s = &d->s;
+	uint64_t u, mag, ctl;
+	int64_t dod, iv;
+
+	if (get_dod(d, &dod, fast) != 0)
 		return -1;
 	s->t_delta += (uint64_t)dod;
 	s->t_last = (int64_t)((uint64_t)s->t_last + s->t_delta);
 	*ts = s->t_last;
 
+	if (get_short(d, 1, &ctl, fast) != 0)
+		return -1;
 	if (d->flags & CHUNK_FLAG_FLOAT) {
-		if (get_short(d, 1, &ctl) != 0)
-			return -1;
 		if (ctl != 0) {
-			if (get_window(d, s, &mag) != 0)
+			if (get_window(d, s, &mag, fast) != 0)
 				return -1;
 			s->v_bits ^= mag;
 		}
@@ -623,14 +638,12 @@ dec_point(struct chunk_dec *d, int64_t *ts, double *v)
 		return 0;
 	}
 
-	if (get_short(d, 1, &ctl) != 0)
-		return -1;
 	u = 0;
 	if (ctl != 0) {
 		uint64_t sign;
 
-		if (get_short(d, 1, &sign) != 0 ||
-		    get_window(d, s, &mag) != 0)
+		if (get_short(d, 1, &sign, fast) != 0 ||
+		    get_window(d, s, &mag, fast) != 0)
 			return -1;
 		u = sign ? 0 - mag : mag;
 	}
@@ -648,11 +661,19 @@ dec_point(struct chunk_dec *d, int64_t *ts, double *v)
 int
 chunk_dec_next(struct chunk_dec *d, int64_t *ts_ms, double *v)
 {
+	int rc;
+
 	if (d->err)
 		return -1;
 	if (d->i >= d->n)
 		return 0;
-	if (dec_point(d, ts_ms, v) != 0) {
+	if (d->i == 0)
+		rc = dec_first(d, ts_ms, v);
+	else if ((d->bit >> 3) + FAST_MARGIN <= d->len)
+		rc = dec_point(d, ts_ms, v, 1);
+	else
+		rc = dec_point(d, ts_ms, v, 0);
+	if (rc != 0) {
 		d->err = 1;
 		return -1;
 	}

@@ -66,17 +66,18 @@ static const char *const migrations[] = {
 	"\tn\t\tINTEGER NOT NULL,\n"
 	"\tdata\t\tBLOB NOT NULL\n"
 	");\n"
-	"CREATE INDEX chunks_series ON chunks (series_id);\n"
 	"CREATE TABLE seals (\n"
 	"\tid\tINTEGER PRIMARY KEY AUTOINCREMENT,\n"
 	"\tt_min\tINTEGER NOT NULL,\n"
 	"\tt_max\tINTEGER NOT NULL,\n"
-	"\tlo\tINTEGER NOT NULL,\n"
-	"\thi\tINTEGER NOT NULL\n"
+	"\tn\tINTEGER NOT NULL,\n"
+	"\tpg_lo\tINTEGER,\n"
+	"\tpg_hi\tINTEGER\n"
 	");\n"
 	"CREATE INDEX seals_time ON seals (t_min, t_max);\n"
 	"CREATE TABLE tail (\n"
 	"\tid\tINTEGER PRIMARY KEY,\n"
+	"\tepoch\tINTEGER NOT NULL,\n"
 	"\tts\tINTEGER NOT NULL,\n"
 	"\tdata\tBLOB NOT NULL\n"
 	");\n"
@@ -96,7 +97,11 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 #define PAGE_SIZE		4096
 #define WAL_AUTOCHECKPOINT	4096		/* pages: 16 MB of WAL */
 #define TAIL_FORMAT		1
-#define MAX_SERIES_ID		((int64_t)1 << 22)	/* ids index an array */
+/* A chunk's id is (seal id << CHUNK_ID_BITS) | series id: the chunks of
+ * one seal are one rowid range, and one series' chunk in it one rowid. */
+#define CHUNK_ID_BITS		22
+#define MAX_SERIES_ID		(((int64_t)1 << CHUNK_ID_BITS) - 1)
+#define MAX_SEAL_ID		(((int64_t)1 << (62 - CHUNK_ID_BITS)) - 1)
 #define INT_LIMIT		9007199254740992.0	/* 2^53 */
 
 /* one tail entry: varint(zigzag(id delta) << 3 | flags) */
@@ -133,6 +138,8 @@ struct store {
 	sqlite3		*db;
 	int		 mode;
 	int		 lockfd;
+	int		 hintfd;	/* for read-ahead hints: lockfd or our own */
+	int64_t		 page_size;
 	dev_t		 dev;
 	ino_t		 ino;
 	int		 held;		/* counted in the open file registry */
@@ -157,10 +164,8 @@ struct store {
 	/* what reads see and where the writer goes on */
 	int64_t		 seal_id;	/* newest seal included in reads */
 	int64_t		 span_max_ms;	/* bound on t_max - t_min of any seal */
-	int64_t		 tail_first;	/* ids of the tail rows loaded, 0 none */
-	int64_t		 tail_last;
+	int64_t		 tail_last;	/* id of the last tail row loaded, 0 none */
 	int		 tail_broken;	/* stopped at a corrupt tail row */
-	int64_t		 next_chunk_id;
 
 	/* the batch being built */
 	struct pending	*pend;
@@ -177,9 +182,9 @@ struct store {
 	double		*rvs;
 	size_t		 rcap;
 
-	sqlite3_stmt	*q_tail_ins, *q_tail_del, *q_chunk_ins, *q_seal_ins;
-	sqlite3_stmt	*q_event_ins, *q_series_ins, *q_seals_win;
-	sqlite3_stmt	*q_chunks_range, *q_chunks_series;
+	sqlite3_stmt	*q_tail_ins, *q_tail_load, *q_chunk_ins, *q_seal_ins;
+	sqlite3_stmt	*q_event_ins, *q_series_ins, *q_seals_win, *q_page_count;
+	sqlite3_stmt	*q_chunks_range;
 };
 
 /* ---- the open file registry ----
@@ -739,53 +744,68 @@ tail_row(struct store *st, int64_t row_ts, const uint8_t *p, size_t len,
 	return 0;
 }
 
-/* Load tail rows with id > after into the open chunks.  Stops at the
- * first corrupt row (later rows depend on it); returns the number of
- * rows skipped that way (0 or 1), or -1 on a database error. */
+/* Load the tail rows after tail_last into the open chunks.  The rows
+ * of the current epoch (the newest seal id) are ids 1, 2, ... in order;
+ * older ones are stale, overwritten in place as the epoch goes on.
+ * Stops at the first corrupt row (later rows depend on it); returns 1
+ * when it met one, 0, or -1 on a database error. */
 static int
-tail_load(struct store *st, int64_t after)
+tail_load(struct store *st)
 {
 	sqlite3_stmt *q;
 	int rc, bad = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT id, ts, data FROM tail "
-	    "WHERE id > ? ORDER BY id", -1, &q, NULL) != SQLITE_OK) {
-		sqlerr(st, "reading");
+	q = prep(st, &st->q_tail_load, "SELECT id, epoch, ts, data FROM tail "
+	    "WHERE id > ? ORDER BY id");
+	if (q == NULL)
 		return -1;
-	}
-	sqlite3_bind_int64(q, 1, after);
+	sqlite3_bind_int64(q, 1, st->tail_last);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
-		int64_t ts = sqlite3_column_int64(q, 1);
-		const uint8_t *d = sqlite3_column_blob(q, 2);
-		size_t len = (size_t)sqlite3_column_bytes(q, 2);
+		int64_t epoch = sqlite3_column_int64(q, 1);
+		int64_t ts = sqlite3_column_int64(q, 2);
+		const uint8_t *d = sqlite3_column_blob(q, 3);
+		size_t len = (size_t)sqlite3_column_bytes(q, 3);
 
-		if (d == NULL || tail_row(st, ts, d, len, 0) != 0) {
+		if (epoch != st->seal_id || id != st->tail_last + 1)
+			break;
+		/* check the structure first so a bad row adds nothing; the
+		 * values of integer entries can only be checked applying */
+		if (d == NULL || tail_row(st, ts, d, len, 0) != 0 ||
+		    tail_row(st, ts, d, len, 1) != 0) {
 			bad = 1;
 			break;
 		}
-		/* the values of TAIL_INT entries depend on earlier ones: a
-		 * failure here means the structure check passed but the
-		 * values are inconsistent */
-		if (tail_row(st, ts, d, len, 1) != 0) {
-			bad = 1;
-			break;
-		}
-		if (st->tail_first == 0)
-			st->tail_first = id;
 		st->tail_last = id;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		sqlerr(st, "reading");
-		sqlite3_finalize(q);
+		sqlite3_reset(q);
 		return -1;
 	}
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	if (bad) {
 		st->bad_chunks++;
 		st->tail_broken = 1;
 	}
 	return bad;
+}
+
+static int
+page_count(struct store *st, int64_t *out)
+{
+	sqlite3_stmt *q = prep(st, &st->q_page_count, "PRAGMA page_count");
+
+	if (q == NULL)
+		return -1;
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlerr(st, "reading");
+		sqlite3_reset(q);
+		return -1;
+	}
+	*out = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return 0;
 }
 
 /* Write every open chunk as a chunk row under one new seal, empty the
@@ -794,36 +814,47 @@ tail_load(struct store *st, int64_t after)
 static int
 seal_all(struct store *st)
 {
-	sqlite3_stmt *ci, *si, *td;
-	int64_t lo = st->next_chunk_id, id = lo;
-	int64_t tmin = INT64_MAX, tmax = INT64_MIN, span;
+	sqlite3_stmt *ci, *si;
+	int64_t tmin = INT64_MAX, tmax = INT64_MIN, span, seal, nchunks = 0;
+	int64_t pg0, pg1;
 	size_t i, len;
 	const uint8_t *data;
 
-	if ((td = prep(st, &st->q_tail_del, "DELETE FROM tail")) == NULL)
-		return -1;
-	if (sqlite3_step(td) != SQLITE_DONE) {
-		sqlerr(st, "writing");
-		sqlite3_reset(td);
-		return -1;
-	}
-	sqlite3_reset(td);
 	if (st->open_points == 0)
 		return 0;
 
+	for (i = 1; i < st->nopen; i++) {
+		struct chunk_enc *e = &st->open[i];
+
+		if (e->n == 0)
+			continue;
+		if (chunk_enc_min_ts(e) < tmin)
+			tmin = chunk_enc_min_ts(e);
+		if (chunk_enc_max_ts(e) > tmax)
+			tmax = chunk_enc_max_ts(e);
+		nchunks++;
+	}
 	ci = prep(st, &st->q_chunk_ins, "INSERT INTO chunks "
 	    "(id, series_id, t_first, t_last, n, data) VALUES (?, ?, ?, ?, ?, ?)");
-	si = prep(st, &st->q_seal_ins, "INSERT INTO seals "
-	    "(t_min, t_max, lo, hi) VALUES (?, ?, ?, ?)");
-	if (ci == NULL || si == NULL)
+	si = prep(st, &st->q_seal_ins, "INSERT INTO seals (id, t_min, t_max, n, "
+	    "pg_lo, pg_hi) VALUES (?, ?, ?, ?, ?, ?)");
+	if (ci == NULL || si == NULL || page_count(st, &pg0) != 0)
 		return -1;
+	/* the ids AUTOINCREMENT would give: seal_id is its high mark */
+	seal = st->seal_id + 1;
+	if (seal <= 0 || seal > MAX_SEAL_ID) {
+		seterr(st, "%s: seal id %lld out of range", st->path,
+		    (long long)seal);
+		return -1;
+	}
+	/* ascending ids: the new rows go at the end of the table, together */
 	for (i = 1; i < st->nopen; i++) {
 		struct chunk_enc *e = &st->open[i];
 
 		if (e->n == 0)
 			continue;
 		data = chunk_enc_bytes(e, &len);
-		sqlite3_bind_int64(ci, 1, id);
+		sqlite3_bind_int64(ci, 1, seal << CHUNK_ID_BITS | (int64_t)i);
 		sqlite3_bind_int64(ci, 2, (int64_t)i);
 		sqlite3_bind_int64(ci, 3, chunk_enc_min_ts(e));
 		sqlite3_bind_int64(ci, 4, chunk_enc_max_ts(e));
@@ -835,23 +866,29 @@ seal_all(struct store *st)
 			return -1;
 		}
 		sqlite3_reset(ci);
-		if (chunk_enc_min_ts(e) < tmin)
-			tmin = chunk_enc_min_ts(e);
-		if (chunk_enc_max_ts(e) > tmax)
-			tmax = chunk_enc_max_ts(e);
-		id++;
 	}
-	sqlite3_clear_bindings(ci);
-	sqlite3_bind_int64(si, 1, tmin);
-	sqlite3_bind_int64(si, 2, tmax);
-	sqlite3_bind_int64(si, 3, lo);
-	sqlite3_bind_int64(si, 4, id - 1);
+	/* where the rows went, if the file grew to hold them (no free
+	 * pages to reuse): window reads prefetch that range in one go */
+	if (page_count(st, &pg1) != 0)
+		return -1;
+	sqlite3_bind_int64(si, 1, seal);
+	sqlite3_bind_int64(si, 2, tmin);
+	sqlite3_bind_int64(si, 3, tmax);
+	sqlite3_bind_int64(si, 4, nchunks);
+	if (pg1 > pg0) {
+		sqlite3_bind_int64(si, 5, pg0 + 1);
+		sqlite3_bind_int64(si, 6, pg1);
+	} else {
+		sqlite3_bind_null(si, 5);
+		sqlite3_bind_null(si, 6);
+	}
 	if (sqlite3_step(si) != SQLITE_DONE) {
 		sqlerr(st, "writing");
 		sqlite3_reset(si);
 		return -1;
 	}
 	sqlite3_reset(si);
+	sqlite3_clear_bindings(ci);
 	/* readers bound their window queries by this: keep it true */
 	if (__builtin_sub_overflow(tmax, tmin, &span) || span > st->span_max_ms) {
 		char sql[128];
@@ -864,10 +901,11 @@ seal_all(struct store *st)
 			return -1;
 		st->span_max_ms = span;
 	}
-	st->seal_id = sqlite3_last_insert_rowid(st->db);
-	st->next_chunk_id = id;
+	/* the tail rows of the old epoch are stale now: the next ones
+	 * overwrite them from id 1 */
+	st->seal_id = seal;
 	open_reset(st);
-	st->tail_first = st->tail_last = 0;
+	st->tail_last = 0;
 	return 0;
 }
 
@@ -877,7 +915,10 @@ load_marks(struct store *st)
 {
 	int64_t v;
 
-	if (query_int(st, "SELECT max(id) FROM seals", 0, &st->seal_id) != 0)
+	/* the highest seal id ever issued, even if retention deleted it:
+	 * the current tail epoch */
+	if (query_int(st, "SELECT seq FROM sqlite_sequence WHERE name = "
+	    "'seals'", 0, &st->seal_id) != 0)
 		return -1;
 	if (query_int(st, "SELECT value FROM meta WHERE key = "
 	    "'chunk_span_max_ms'", STORE_CHUNK_SPAN_MS, &v) != 0)
@@ -894,20 +935,18 @@ writer_reload(struct store *st)
 	int bad;
 
 	open_reset(st);
-	st->tail_first = st->tail_last = 0;
+	st->tail_last = 0;
 	st->tail_broken = 0;
-	if (load_marks(st) != 0 ||
-	    query_int(st, "SELECT max(id) FROM chunks", 0, &st->next_chunk_id) != 0)
+	if (load_marks(st) != 0)
 		return -1;
-	st->next_chunk_id++;
-	if ((bad = tail_load(st, 0)) < 0)
+	if ((bad = tail_load(st)) < 0)
 		return -1;
 	if (bad) {
 		/* keep what was readable as chunks and start a clean tail:
 		 * new rows must not build on the unreadable one */
 		if (exec(st, "BEGIN IMMEDIATE") != 0)
 			return -1;
-		if (seal_all(st) != 0) {
+		if (exec(st, "DELETE FROM tail") != 0 || seal_all(st) != 0) {
 			rollback(st);
 			return -1;
 		}
@@ -932,14 +971,14 @@ store_free(struct store *st)
 	if (st == NULL)
 		return;
 	sqlite3_finalize(st->q_tail_ins);
-	sqlite3_finalize(st->q_tail_del);
+	sqlite3_finalize(st->q_tail_load);
 	sqlite3_finalize(st->q_chunk_ins);
 	sqlite3_finalize(st->q_seal_ins);
 	sqlite3_finalize(st->q_event_ins);
 	sqlite3_finalize(st->q_series_ins);
 	sqlite3_finalize(st->q_seals_win);
+	sqlite3_finalize(st->q_page_count);
 	sqlite3_finalize(st->q_chunks_range);
-	sqlite3_finalize(st->q_chunks_series);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	if (st->held)
@@ -947,7 +986,8 @@ store_free(struct store *st)
 	if (st->lockfd != -1) {
 		flock(st->lockfd, LOCK_UN);
 		file_close_fd(st->dev, st->ino, st->lockfd);
-	}
+	} else if (st->hintfd != -1)
+		file_close_fd(st->dev, st->ino, st->hintfd);
 	for (i = 0; i < st->nents; i++) {
 		free(st->ents[i].worker);
 		free(st->ents[i].metric);
@@ -1189,8 +1229,10 @@ open_writer(struct store *st, char *err, size_t errlen)
 	snprintf(sql, sizeof sql, "UPDATE meta SET value = %ld WHERE key = "
 	    "'writer_pid'", (long)getpid());
 	if (exec(st, sql) != 0 || series_load(st) != 0 ||
-	    writer_reload(st) != 0)
+	    writer_reload(st) != 0 ||
+	    query_int(st, "PRAGMA page_size", 0, &st->page_size) != 0)
 		return open_fail(st, err, errlen);
+	st->hintfd = st->lockfd;
 	return st;
 }
 
@@ -1220,6 +1262,9 @@ open_reader(struct store *st, char *err, size_t errlen)
 	st->ino = sb.st_ino;
 	file_hold(st->dev, st->ino);
 	st->held = 1;
+	/* only for posix_fadvise; never closed while SQLite has the file
+	 * open (see the registry) */
+	st->hintfd = open(st->path, O_RDONLY | O_CLOEXEC);
 again:
 	if (immutable) {
 		char *uri = uri_for(st->path, "immutable=1");
@@ -1256,7 +1301,8 @@ again:
 		return open_fail(st, err, errlen);
 	}
 	sqlite3_exec(st->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
-	if (store_refresh(st) != 0)
+	if (query_int(st, "PRAGMA page_size", 0, &st->page_size) != 0 ||
+	    store_refresh(st) != 0)
 		return open_fail(st, err, errlen);
 	return st;
 }
@@ -1269,6 +1315,7 @@ store_open(const char *path, int mode, char *err, size_t errlen)
 	st->path = xstrdup(path);
 	st->mode = mode;
 	st->lockfd = -1;
+	st->hintfd = -1;
 	st->chunk_points = STORE_CHUNK_POINTS;
 	st->span_limit_ms = STORE_CHUNK_SPAN_MS;
 	st->span_max_ms = STORE_CHUNK_SPAN_MS;
@@ -1387,13 +1434,17 @@ write_tail_row(struct store *st, int64_t row_ts)
 {
 	sqlite3_stmt *q;
 
-	q = prep(st, &st->q_tail_ins, "INSERT INTO tail (id, ts, data) "
-	    "VALUES (?, ?, ?)");
+	/* in place of the stale row of an older epoch: no page is
+	 * allocated or freed in the steady state, so a commit writes little
+	 * more than the one page holding the row */
+	q = prep(st, &st->q_tail_ins, "INSERT OR REPLACE INTO tail (id, epoch, "
+	    "ts, data) VALUES (?, ?, ?, ?)");
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, st->tail_last + 1);
-	sqlite3_bind_int64(q, 2, row_ts);
-	sqlite3_bind_blob(q, 3, st->tailbuf.data, (int)st->tailbuf.len,
+	sqlite3_bind_int64(q, 2, st->seal_id);
+	sqlite3_bind_int64(q, 3, row_ts);
+	sqlite3_bind_blob(q, 4, st->tailbuf.data, (int)st->tailbuf.len,
 	    SQLITE_STATIC);
 	if (sqlite3_step(q) != SQLITE_DONE) {
 		sqlerr(st, "writing");
@@ -1402,8 +1453,6 @@ write_tail_row(struct store *st, int64_t row_ts)
 	}
 	sqlite3_reset(q);
 	st->tail_last++;
-	if (st->tail_first == 0)
-		st->tail_first = st->tail_last;
 	return 0;
 }
 
@@ -1528,23 +1577,21 @@ fail:
 	}
 }
 
-/* Delete the seals (and their chunks) selected by q, already bound.
- * Returns the number of chunks deleted, -1 on error. */
+/* Delete the seals (and their chunks) whose ids q, already bound,
+ * selects.  Returns the number of chunks deleted, -1 on error. */
 static int
-delete_seals(struct store *st, sqlite3_stmt *q, int64_t max_seals)
+delete_seals(struct store *st, sqlite3_stmt *q)
 {
 	sqlite3_stmt *dc = NULL, *ds = NULL;
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0, i;
 	int rc, total = 0;
 
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW && (int64_t)n / 3 < max_seals) {
-		ids = xgrow(ids, &cap, n + 3, sizeof *ids);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		ids = xgrow(ids, &cap, n + 1, sizeof *ids);
 		ids[n++] = sqlite3_column_int64(q, 0);
-		ids[n++] = sqlite3_column_int64(q, 1);
-		ids[n++] = sqlite3_column_int64(q, 2);
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE) {
 		sqlerr(st, "reading");
 		free(ids);
 		return -1;
@@ -1561,17 +1608,19 @@ delete_seals(struct store *st, sqlite3_stmt *q, int64_t max_seals)
 		sqlerr(st, "writing");
 		goto fail;
 	}
-	for (i = 0; i < n; i += 3) {
-		sqlite3_bind_int64(dc, 1, ids[i + 1]);
-		sqlite3_bind_int64(dc, 2, ids[i + 2]);
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(dc, 1, ids[i] << CHUNK_ID_BITS);
+		sqlite3_bind_int64(dc, 2, ids[i] << CHUNK_ID_BITS | MAX_SERIES_ID);
 		sqlite3_bind_int64(ds, 1, ids[i]);
-		if (sqlite3_step(dc) != SQLITE_DONE ||
-		    sqlite3_step(ds) != SQLITE_DONE) {
+		if (sqlite3_step(dc) != SQLITE_DONE) {
 			sqlerr(st, "writing");
 			goto fail;
 		}
-		total += sqlite3_changes(st->db) > 0 ? (int)(ids[i + 2] -
-		    ids[i + 1] + 1) : 0;
+		total += sqlite3_changes(st->db);
+		if (sqlite3_step(ds) != SQLITE_DONE) {
+			sqlerr(st, "writing");
+			goto fail;
+		}
 		sqlite3_reset(dc);
 		sqlite3_reset(ds);
 	}
@@ -1637,14 +1686,14 @@ store_retention(struct store *st, int64_t now_ms, int64_t max_age_ms,
 		if (due > 0) {
 			if (exec(st, "BEGIN IMMEDIATE") != 0)
 				goto fail;
-			if (sqlite3_prepare_v2(st->db, "SELECT id, lo, hi FROM "
-			    "seals WHERE t_min < ?1 AND t_max < ?1", -1, &q,
+			if (sqlite3_prepare_v2(st->db, "SELECT id FROM seals "
+			    "WHERE t_min < ?1 AND t_max < ?1", -1, &q,
 			    NULL) != SQLITE_OK) {
 				sqlerr(st, "reading");
 				goto fail_tx;
 			}
 			sqlite3_bind_int64(q, 1, cutoff);
-			if ((n = delete_seals(st, q, INT64_MAX)) < 0)
+			if ((n = delete_seals(st, q)) < 0)
 				goto fail_tx;
 			sqlite3_finalize(q);
 			q = NULL;
@@ -1682,8 +1731,8 @@ store_retention(struct store *st, int64_t now_ms, int64_t max_age_ms,
 			/* how many of the oldest seals free that much */
 			if (sqlite3_prepare_v2(st->db, "SELECT s.id, (SELECT "
 			    "sum(length(data)) + 40 * count(*) FROM chunks WHERE id "
-			    "BETWEEN s.lo AND s.hi) FROM seals s ORDER BY s.id",
-			    -1, &s, NULL) != SQLITE_OK) {
+			    "BETWEEN s.id << 22 AND (s.id << 22) + 4194303) "
+			    "FROM seals s ORDER BY s.id", -1, &s, NULL) != SQLITE_OK) {
 				sqlerr(st, "reading");
 				goto fail;
 			}
@@ -1696,13 +1745,13 @@ store_retention(struct store *st, int64_t now_ms, int64_t max_age_ms,
 				break;
 			if (exec(st, "BEGIN IMMEDIATE") != 0)
 				goto fail;
-			if (sqlite3_prepare_v2(st->db, "SELECT id, lo, hi FROM "
-			    "seals WHERE id <= ?", -1, &q, NULL) != SQLITE_OK) {
+			if (sqlite3_prepare_v2(st->db, "SELECT id FROM seals "
+			    "WHERE id <= ?", -1, &q, NULL) != SQLITE_OK) {
 				sqlerr(st, "reading");
 				goto fail_tx;
 			}
 			sqlite3_bind_int64(q, 1, upto);
-			if ((n = delete_seals(st, q, INT64_MAX)) < 0)
+			if ((n = delete_seals(st, q)) < 0)
 				goto fail_tx;
 			sqlite3_finalize(q);
 			q = NULL;
@@ -1757,28 +1806,24 @@ store_checkpoint(struct store *st)
 int
 store_refresh(struct store *st)
 {
-	int64_t seal_id, first;
-	int begun, bad;
+	int64_t seal_id;
+	int begun;
 
 	if (st->mode == STORE_WRITE)
 		return 0;
 	begun = read_begin(st);
 	seal_id = st->seal_id;
-	if (load_marks(st) != 0 || series_load(st) != 0 ||
-	    query_int(st, "SELECT min(id) FROM tail", 0, &first) != 0)
+	if (load_marks(st) != 0 || series_load(st) != 0)
 		goto fail;
-	if (seal_id != st->seal_id || (st->tail_first != 0 &&
-	    first != st->tail_first) || (st->tail_first == 0 && st->tail_broken)) {
-		/* the writer sealed (or restarted on a broken tail): what we
-		 * held is in chunks now */
+	if (seal_id != st->seal_id || st->tail_broken) {
+		/* the writer sealed: what we held is in chunks now (or we
+		 * met a bad row, which the writer may have replaced) */
 		open_reset(st);
-		st->tail_first = st->tail_last = 0;
+		st->tail_last = 0;
 		st->tail_broken = 0;
 	}
-	if (!st->tail_broken) {
-		if ((bad = tail_load(st, st->tail_last)) < 0)
-			goto fail;
-	}
+	if (tail_load(st) < 0)
+		goto fail;
 	read_end(st, begun);
 	return 0;
 fail:
@@ -1868,8 +1913,8 @@ emit_open(struct store *st, int64_t sid, int64_t from_ms, int64_t to_ms,
 	return emit_chunk(st, sid, data, len, from_ms, to_ms, fn, ctx);
 }
 
-/* The seals whose time range meets [from, to], oldest first: pairs of
- * (lo, hi) chunk ids in *out.  Returns the count, -1 on error. */
+/* The seals whose time range meets [from, to], oldest first: triples
+ * (id, first page, last page) in *out.  Returns the count, -1 on error. */
 static ssize_t
 seals_in(struct store *st, int64_t from_ms, int64_t to_ms, int64_t **out,
     size_t *cap)
@@ -1878,9 +1923,9 @@ seals_in(struct store *st, int64_t from_ms, int64_t to_ms, int64_t **out,
 	size_t n = 0;
 	int rc;
 
-	q = prep(st, &st->q_seals_win, "SELECT lo, hi FROM seals WHERE "
-	    "t_min >= ?1 AND t_min <= ?2 AND t_max >= ?3 AND id <= ?4 "
-	    "ORDER BY id");
+	q = prep(st, &st->q_seals_win, "SELECT id, coalesce(pg_lo, 0), "
+	    "coalesce(pg_hi, 0) FROM seals WHERE t_min >= ?1 AND t_min <= ?2 "
+	    "AND t_max >= ?3 AND id <= ?4 ORDER BY id");
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, sat_sub(from_ms, st->span_max_ms));
@@ -1888,9 +1933,10 @@ seals_in(struct store *st, int64_t from_ms, int64_t to_ms, int64_t **out,
 	sqlite3_bind_int64(q, 3, from_ms);
 	sqlite3_bind_int64(q, 4, st->seal_id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		*out = xgrow(*out, cap, 2 * n + 2, sizeof **out);
-		(*out)[2 * n] = sqlite3_column_int64(q, 0);
-		(*out)[2 * n + 1] = sqlite3_column_int64(q, 1);
+		*out = xgrow(*out, cap, 3 * n + 3, sizeof **out);
+		(*out)[3 * n] = sqlite3_column_int64(q, 0);
+		(*out)[3 * n + 1] = sqlite3_column_int64(q, 1);
+		(*out)[3 * n + 2] = sqlite3_column_int64(q, 2);
 		n++;
 	}
 	sqlite3_reset(q);
@@ -1901,34 +1947,49 @@ seals_in(struct store *st, int64_t from_ms, int64_t to_ms, int64_t **out,
 	return (ssize_t)n;
 }
 
+/* Ask the kernel to read a seal's pages in one go: SQLite reads them a
+ * page at a time, and the kernel's own read-ahead, guessing, either
+ * reads them one by one or far past what is needed. */
+static void
+prefetch(struct store *st, int64_t pg_lo, int64_t pg_hi)
+{
+	if (st->hintfd == -1 || pg_lo <= 0 || pg_hi < pg_lo ||
+	    pg_hi - pg_lo > 65536 || st->page_size <= 0)
+		return;
+	posix_fadvise(st->hintfd, (off_t)((pg_lo - 1) * st->page_size),
+	    (off_t)((pg_hi - pg_lo + 1) * st->page_size), POSIX_FADV_WILLNEED);
+}
+
+/* Sealed points in [from, to] of one series (sid > 0) or all. */
 static int
 read_sealed(struct store *st, int64_t sid, int64_t from_ms, int64_t to_ms,
     store_point_fn fn, void *ctx)
 {
 	sqlite3_stmt *q;
-	int64_t *ranges = NULL;
+	int64_t *seals = NULL;
 	size_t cap = 0;
 	ssize_t n, i;
 	int rc, ret = 0;
 
-	if ((n = seals_in(st, from_ms, to_ms, &ranges, &cap)) < 0)
-		return -1;
-	if (sid > 0)
-		q = prep(st, &st->q_chunks_series, "SELECT series_id, t_first, "
-		    "t_last, data FROM chunks WHERE series_id = ?3 AND id "
-		    "BETWEEN ?1 AND ?2");
-	else
-		q = prep(st, &st->q_chunks_range, "SELECT series_id, t_first, "
-		    "t_last, data FROM chunks WHERE id BETWEEN ?1 AND ?2");
-	if (q == NULL) {
-		free(ranges);
+	if ((n = seals_in(st, from_ms, to_ms, &seals, &cap)) < 0) {
+		free(seals);
 		return -1;
 	}
+	q = prep(st, &st->q_chunks_range, "SELECT series_id, t_first, t_last, "
+	    "data FROM chunks WHERE id BETWEEN ?1 AND ?2");
+	if (q == NULL) {
+		free(seals);
+		return -1;
+	}
+	/* a window reads every chunk of its seals: fetch them whole (for
+	 * one series that would read a thousand times what it needs) */
+	for (i = 0; i < n && sid <= 0; i++)
+		prefetch(st, seals[3 * i + 1], seals[3 * i + 2]);
 	for (i = 0; i < n && ret == 0; i++) {
-		sqlite3_bind_int64(q, 1, ranges[2 * i]);
-		sqlite3_bind_int64(q, 2, ranges[2 * i + 1]);
-		if (sid > 0)
-			sqlite3_bind_int64(q, 3, sid);
+		int64_t base = seals[3 * i] << CHUNK_ID_BITS;
+
+		sqlite3_bind_int64(q, 1, sid > 0 ? base | sid : base);
+		sqlite3_bind_int64(q, 2, sid > 0 ? base | sid : base | MAX_SERIES_ID);
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 			int64_t cs = sqlite3_column_int64(q, 0);
 			int64_t tf = sqlite3_column_int64(q, 1);
@@ -1952,7 +2013,7 @@ read_sealed(struct store *st, int64_t sid, int64_t from_ms, int64_t to_ms,
 		}
 		sqlite3_reset(q);
 	}
-	free(ranges);
+	free(seals);
 	return ret;
 }
 

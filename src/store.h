@@ -30,7 +30,7 @@
 /* Default sealing: every open chunk is sealed when one of them holds
  * this many points, or before a point would make the open chunks span
  * more than this much time. */
-#define STORE_CHUNK_POINTS	240
+#define STORE_CHUNK_POINTS	120
 #define STORE_CHUNK_SPAN_MS	(3600 * 1000)
 
 struct store;

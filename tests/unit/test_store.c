@@ -238,6 +238,7 @@ test_roundtrip(void **state)
 
 	st = store_open(path, STORE_WRITE, err, sizeof err);
 	assert_non_null(st);
+	store_set_chunk_limits(st, 240, STORE_CHUNK_SPAN_MS);
 	assert_string_equal(store_path(st), path);
 	assert_true(store_has_table(st, "chunks"));
 	assert_false(store_has_table(st, "incidents"));
@@ -252,7 +253,8 @@ test_roundtrip(void **state)
 	    STORE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(path, "PRAGMA auto_vacuum"), 2);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM chunks"), 40);
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM tail"), 40);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM tail WHERE epoch = "
+	    "(SELECT seq FROM sqlite_sequence WHERE name = 'seals')"), 40);
 	assert_int_equal(raw_int(path, "SELECT value FROM meta WHERE key = "
 	    "'writer_pid'"), 0);
 
@@ -353,6 +355,7 @@ spawn_writer(const char *path, int nseries, int ticks, int how, int *rfd)
 		st = store_open(path, STORE_WRITE, err, sizeof err);
 		if (st == NULL)
 			_exit(3);
+		store_set_chunk_limits(st, 240, STORE_CHUNK_SPAN_MS);
 		for (s = 0; s < nseries; s++) {
 			char l[16];
 
@@ -442,7 +445,8 @@ test_crash_exit(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(last, 299);
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM tail"), 60);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM tail WHERE epoch = "
+	    "(SELECT seq FROM sqlite_sequence WHERE name = 'seals')"), 60);
 	check_recovered(path, 8, 300, 300);
 	free(path);
 }
@@ -938,6 +942,7 @@ test_corrupt_chunk(void **state)
 
 	st = store_open(path, STORE_WRITE, err, sizeof err);
 	assert_non_null(st);
+	store_set_chunk_limits(st, 240, STORE_CHUNK_SPAN_MS);
 	write_ticks(st, ids, 4, 0, 500);
 	store_close(st);
 	/* garbage in one chunk, a truncated other one */
