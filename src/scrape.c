@@ -526,6 +526,8 @@ static void
 describe(struct transfer *t, CURLcode rc, long code, char *out, size_t size)
 {
 	char a[32], b[32];
+	const char *prefix = "";
+	size_t n;
 	long oserr = 0;
 	curl_off_t got = 0, want = -1;
 
@@ -586,10 +588,19 @@ describe(struct transfer *t, CURLcode rc, long code, char *out, size_t size)
 			return;
 		}
 		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		prefix = "TLS handshake failed: ";
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		prefix = "TLS certificate rejected: ";
+		break;
 	default:
 		break;
 	}
-	util_strlcpy(out, t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc), size);
+	snprintf(out, size, "%s", prefix);
+	n = strlen(out);
+	util_strlcpy(out + n, t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc),
+	    size - n);
 	rstrip(out);
 	sanitize(out);
 }
