@@ -647,8 +647,11 @@ prompt_result(struct console *c, struct prompt *p, int r)
 		if (p == &c->filterline)
 			c->ui.filter[0] = '\0';
 		break;
+	case PROMPT_EDITED:
 	case PROMPT_LISTED:
-		message(c, 0, "%s", prompt_message(p));
+		/* Tab: the candidates when there were several. */
+		if (prompt_message(p)[0] != '\0')
+			message(c, 0, "%s", prompt_message(p));
 		break;
 	}
 	/* The filter narrows as it is typed. */

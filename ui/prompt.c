@@ -233,6 +233,9 @@ prompt_key(struct prompt *p, const TermKeyKey *key)
 	char ch[8];
 	size_t n;
 
+	if (key->type != TERMKEY_TYPE_KEYSYM ||
+	    key->code.sym != TERMKEY_SYM_TAB)
+		buf_clear(&p->message);
 	switch (key->type) {
 	case TERMKEY_TYPE_UNICODE:
 		if (key->modifiers & TERMKEY_KEYMOD_CTRL)
@@ -247,7 +250,7 @@ prompt_key(struct prompt *p, const TermKeyKey *key)
 			n = 1;
 		} else
 			memcpy(ch, key->utf8, n);
-		return insert(p, n > 0 ? ch : key->utf8, n);
+		return insert(p, ch, n);
 	case TERMKEY_TYPE_KEYSYM:
 		switch (key->code.sym) {
 		case TERMKEY_SYM_ENTER:

@@ -99,7 +99,8 @@ int prompt_complete(struct prompt *p);
  * do not start with what was typed are dropped). */
 void prompt_candidate(struct prompt *p, const char *word);
 
-/* The message of the last completion ("" none). */
+/* The message of the last completion, until the next key ("" none):
+ * the candidates when there were several, or that there were none. */
 const char *prompt_message(const struct prompt *p);
 
 /*
