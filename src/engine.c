@@ -519,7 +519,8 @@ start_scrape(struct engine *eng, struct worker *w, int64_t ts)
 	}
 	r = scraper_start(eng->scraper, (int)w->idx, w->cfg->metrics_url,
 	    scrape_timeout(eng, w), eng->cfg->scrape_max_size);
-	if (r == 0) {
+	/* on -1 (a URL curl refuses) the failure comes back as a result */
+	if (r == 0 || r == -1) {
 		w->scrape_pending = 1;
 		w->scrape_tick_ms = ts;
 	} else
