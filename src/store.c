@@ -808,9 +808,10 @@ page_count(struct store *st, int64_t *out)
 	return 0;
 }
 
-/* Write every open chunk as a chunk row under one new seal, empty the
- * tail.  Inside the caller's transaction; on failure the caller rolls
- * back and rebuilds the open chunks from the database. */
+/* Write every open chunk as a chunk row under one new seal; the tail
+ * rows written so far become stale (a new epoch begins).  Inside the
+ * caller's transaction; on failure the caller rolls back and rebuilds
+ * the open chunks from the database. */
 static int
 seal_all(struct store *st)
 {
@@ -909,7 +910,8 @@ seal_all(struct store *st)
 	return 0;
 }
 
-/* Read the facts reads depend on: newest seal, span bound, next ids. */
+/* Read the facts reads depend on: the newest seal (= the tail epoch)
+ * and the bound on seal spans. */
 static int
 load_marks(struct store *st)
 {
@@ -1652,6 +1654,10 @@ static void
 shrink(struct store *st)
 {
 	exec(st, "PRAGMA incremental_vacuum");
+	/* the vacuum moved pages from the end into the holes: the prefetch
+	 * hints of the seals that were there are wrong now */
+	exec(st, "UPDATE seals SET pg_lo = NULL, pg_hi = NULL WHERE pg_hi > "
+	    "(SELECT page_count FROM pragma_page_count())");
 	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    NULL, NULL);
 }
