@@ -411,9 +411,10 @@ draw_chart(struct metrics *m, struct ui *ui, WINDOW *win, int y, int h,
 	size_t labels_len = m->chart.metric != NULL ? m->chart.labels_len : 0;
 	struct collect col;
 	struct chart c;
+	struct chart_area area;
 	char val[FMT_MAX], name[FMT_MAX];
 	int64_t win_ms = window_of(ui), to;
-	int rate = cs != NULL && cs->counter, x, k, tx, rc;
+	int rate = cs != NULL && cs->counter, x, k, tx, rc, r;
 	fmt_fn f = value_fmt(metric, rate);
 	attr_t a;
 
@@ -485,14 +486,17 @@ draw_chart(struct metrics *m, struct ui *ui, WINDOW *win, int y, int h,
 	c.axes = 1;
 	c.attr = ui_attr(UC_CHART);
 	c.axis_attr = ui_attr(UC_DIM);
-	chart_draw(win, y + 1, 0, h - 1, w, &c, NULL);
-	if (rc == -1) {
+	chart_draw(win, y + 1, 0, h - 1, w, &c, &area);
+	if (rc == -1 && area.w > 0) {
 		char msg[300];
 
-		snprintf(msg, sizeof msg, " %s has no series %s ", vw->name,
+		/* In place of the chart's "no data". */
+		snprintf(msg, sizeof msg, "%s has no series %s", vw->name,
 		    metric);
-		widget_text(win, y + 1 + (h - 1) / 2, 2, w - 4, msg,
-		    WIDGET_NUL, ui_attr(UC_DIM), ui->glyphs);
+		r = area.y + (area.h - 1) / 2;
+		widget_fill(win, r, area.x, area.w, A_NORMAL);
+		widget_text(win, r, area.x + 1, area.w - 1, msg, WIDGET_NUL,
+		    ui_attr(UC_DIM), ui->glyphs);
 	}
 }
 

@@ -502,10 +502,15 @@ spark_draw(WINDOW *win, int y, int x, int w, const double *v, size_t n,
 	int cw, pad, k, lev, levels;
 	double mn = INFINITY, mx = -INFINITY;
 
+	if (w > CHUNK) {
+		/* Wider than one row buffer: blank the left, keep the
+		 * newest values at the right. */
+		widget_fill(win, y, x, w - CHUNK, attr);
+		x += w - CHUNK;
+		w = CHUNK;
+	}
 	if ((cw = clip(win, y, x, w)) == 0)
 		return;
-	if (cw > CHUNK)
-		cw = CHUNK;
 	/* The columns of the last w values, right-aligned. */
 	start = n > (size_t)w ? n - (size_t)w : 0;
 	pad = w - (int)(n - start);

@@ -423,6 +423,22 @@ test_sparkline(void **state)
 	assert_string_equal(row(win, 3, 0, 5, b, sizeof b), "_.-=#");
 	spark_draw(win, 3, 10, 3, flat, 3, NAN, NAN, A_NORMAL, UG_ASCII);
 	assert_string_equal(row(win, 3, 10, 3, b, sizeof b), "---");
+	/* Wider than a row buffer: the newest values stay at the right. */
+	{
+		WINDOW *pad = newpad(1, 400);
+		double wide[300];
+
+		for (i = 0; i < 300; i++)
+			wide[i] = i;
+		spark_draw(pad, 0, 0, 300, wide, 300, NAN, NAN, A_NORMAL,
+		    UG_UNICODE);
+		assert_int_equal(cell(pad, 0, 0, NULL), L' ');
+		assert_int_equal(cell(pad, 0, 43, NULL), L' ');
+		assert_int_equal(cell(pad, 0, 44, NULL), 0x2581);
+		assert_int_equal(cell(pad, 0, 299, NULL), 0x2588);
+		assert_int_equal(cell(pad, 0, 300, NULL), L' ');
+		delwin(pad);
+	}
 	assert_int_equal(spark_level(NAN, 0, 1, 8), -1);
 	assert_int_equal(spark_level(0, 0, 0, 8), 0);
 	assert_int_equal(spark_level(9, 0, 7, 8), 7);
