@@ -583,7 +583,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 }
 
 /* Read path into p->style (which starts as the default theme).  Returns
- * 0, or -1 when the file cannot be opened. */
+ * 0, or -1 when the file cannot be opened or read. */
 static int
 theme_read(struct parse *p, const char *path)
 {
@@ -595,14 +595,17 @@ theme_read(struct parse *p, const char *path)
 		return -1;
 	}
 	rc = ini_parse_stream(reader, p, handler, p);
-	if (ferror(p->fp))
+	if (ferror(p->fp)) {
 		error_add(p->t, path, 0, "cannot read: %s", strerror(errno));
-	else if (rc < -1)
+		rc = -1;
+	} else if (rc < -1)
 		fatal("out of memory reading %s", path);
+	else
+		rc = 0;
 	fclose(p->fp);
 	free(p->raw);
 	p->raw = NULL;
-	return 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

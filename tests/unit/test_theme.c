@@ -243,6 +243,10 @@ test_bad_theme_file(void **state)
 	snprintf(want, sizeof want, "%s: cannot open: ", path);
 	assert_memory_equal(err, want, strlen(want));
 	assert_string_equal(theme_current(), "default");
+	/* A directory: cannot be read. */
+	assert_int_equal(theme_load(tmpdir, 256, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot read"));
+	assert_string_equal(theme_current(), "default");
 	/* A bad name. */
 	assert_int_equal(theme_load("bad name", 256, err, sizeof err), -1);
 	assert_non_null(strstr(err, "bad theme name"));
