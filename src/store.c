@@ -95,7 +95,7 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
     "STORE_SCHEMA_VERSION must equal the number of migrations");
 
 #define PAGE_SIZE		4096
-#define WAL_AUTOCHECKPOINT	4096		/* pages: 16 MB of WAL */
+#define WAL_AUTOCHECKPOINT	1000		/* pages: a checkpoint stalls a commit ~20 ms */
 #define TAIL_FORMAT		1
 /* A chunk's id is (seal id << CHUNK_ID_BITS) | series id: the chunks of
  * one seal are one rowid range, and one series' chunk in it one rowid. */

@@ -191,7 +191,8 @@ evict(int fd)
 int
 main(void)
 {
-	char dir[] = "/tmp/bench_store.XXXXXX", err[512], m[128], *path, *wal;
+	char dir[] = "/tmp/bench_store.XXXXXX", err[512], m[128], name[64];
+	char *path, *wal;
 	double *vals;
 	int64_t ids[NSERIES], *lat, t0, t1, span_ns, first, last;
 	int64_t seek_ns[NSEEKS], open_ns[NSEEKS];
@@ -257,7 +258,9 @@ main(void)
 		}
 		chunk_enc_free(&e);
 		snprintf(m, sizeof m, "%.1f ns/point", (double)enc_ns / (double)n);
-		row("codec encode (240-point chunks)", m, "-", "-");
+		snprintf(name, sizeof name, "codec encode (%d-point chunks)",
+		    STORE_CHUNK_POINTS);
+		row(name, m, "-", "-");
 		snprintf(m, sizeof m, "%.1f ns/point", (double)dec_ns / (double)n);
 		row("codec decode", m, "-", "-");
 		snprintf(m, sizeof m, "%.3f bytes/sample", (double)bytes / (double)n);
