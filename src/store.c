@@ -5,8 +5,9 @@
  *   meta    key/value facts about the file
  *   series  one row per (worker, metric, labels)
  *   chunks  sealed, compressed runs of points of one series
- *   seals   one row per sealing: the time range and chunk id range of
- *           the chunks written together (the index window reads use)
+ *   seals   one row per sealing: the time range of the chunks written
+ *           together, whose ids are (seal id << 22 | series id); the
+ *           index window reads use
  *   tail    one row per commit since the last sealing: the points of
  *           that commit, packed; replayed into open chunks on open
  *   events  timestamped text
@@ -14,10 +15,11 @@
  * In memory each series has an open chunk (a chunk encoder).  A commit
  * appends the buffered points to the open chunks and writes them once
  * more, packed, as one tail row.  When an open chunk is full, all open
- * chunks are written as chunk rows under one seal row and the tail is
- * emptied, in the same transaction.  Recovery after a crash decodes the
- * tail rows in order into fresh open chunks, which rebuilds exactly the
- * state the writer had.
+ * chunks are written as chunk rows under one seal row in the same
+ * transaction, and a new tail epoch begins: its rows overwrite the
+ * stale ones in place, so a commit rewrites about one page.  Recovery
+ * after a crash decodes the current epoch's tail rows in order into
+ * fresh open chunks, which rebuilds exactly the state the writer had.
  *
  * A reader builds the same open chunks from the tail at open/refresh
  * and remembers the newest seal id it saw: reads take sealed chunks

@@ -8,7 +8,7 @@
  * Points are buffered in memory per series as open chunks (src/codec.h)
  * and made durable every commit as one compact "tail" row; when a chunk
  * is full, every open chunk is sealed into the chunks table together and
- * the tail is emptied.  docs/storage.md describes the file format.
+ * the tail starts over.  docs/storage.md describes the file format.
  *
  * Errors: functions that can fail return -1 (or NULL) and leave a
  * message naming the file in err (when given) and in store_errmsg().
