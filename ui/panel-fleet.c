@@ -64,6 +64,8 @@ struct fleet {
 	char		 spark_title[32];
 	size_t		*rows;		/* indexes into the view's workers */
 	size_t		 nrows, rcap;
+	struct worst	*keys;		/* by worker index */
+	size_t		 kcap;
 	const struct view_worker *w;	/* the view's array, this turn */
 	size_t		 nw;
 	int		 sel;		/* row of ui->selected */
@@ -101,20 +103,47 @@ cmp_desc(double a, double b)
 	return a > b ? -1 : a < b ? 1 : 0;
 }
 
+/* A coarse step of v (log2 of v / unit; NAN and <= 0 lowest), so that
+ * noise between ticks does not reorder healthy workers. */
 static int
-cmp_worst(const struct view_worker *a, const struct view_worker *b)
+step_log2(double v, double unit)
 {
-	int r;
+	if (isnan(v))
+		return -2000;
+	if (v <= 0)
+		return -1000;
+	return (int)floor(log2(v / unit));
+}
 
-	if ((r = state_rank(a->state) - state_rank(b->state)) != 0)
-		return r;
+/* The worst-first order of a worker, computed once per rebuild. */
+struct worst {
+	int		 rank, incidents, err, p99, cpu;
+};
+
+static void
+worst_key(const struct view_worker *w, struct worst *k)
+{
+	k->rank = state_rank(w->state);
+	k->incidents = w->incidents;
+	k->err = step_log2(w->err_rate, 0.01);
+	k->p99 = step_log2(w->p99_s, 0.001);
+	k->cpu = isnan(w->cpu_percent) ? -1 : (int)(w->cpu_percent / 10);
+}
+
+/* Worst first: down, unknown, restarting, up; then open incidents, error
+ * rate, p99 and CPU, each compared in coarse steps; then the name. */
+static int
+cmp_worst(const struct worst *a, const struct worst *b)
+{
+	if (a->rank != b->rank)
+		return a->rank - b->rank;
 	if (a->incidents != b->incidents)
 		return a->incidents > b->incidents ? -1 : 1;
-	if ((r = cmp_desc(a->err_rate, b->err_rate)) != 0)
-		return r;
-	if ((r = cmp_desc(a->p99_s, b->p99_s)) != 0)
-		return r;
-	return cmp_desc(a->cpu_percent, b->cpu_percent);
+	if (a->err != b->err)
+		return b->err - a->err;
+	if (a->p99 != b->p99)
+		return b->p99 - a->p99;
+	return b->cpu - a->cpu;
 }
 
 static int
@@ -150,6 +179,7 @@ cmp_column(const struct view_worker *a, const struct view_worker *b,
 
 struct sort_ctx {
 	const struct view_worker *w;
+	const struct worst *keys;
 	const struct ui	*ui;
 };
 
@@ -157,11 +187,12 @@ static int
 row_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct sort_ctx *s = arg;
-	const struct view_worker *a = &s->w[*(const size_t *)pa];
-	const struct view_worker *b = &s->w[*(const size_t *)pb];
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const struct view_worker *a = &s->w[ia], *b = &s->w[ib];
 	int r;
 
-	r = s->ui->sort_set ? cmp_column(a, b, s->ui->sort) : cmp_worst(a, b);
+	r = s->ui->sort_set ? cmp_column(a, b, s->ui->sort) :
+	    cmp_worst(&s->keys[ia], &s->keys[ib]);
 	if (s->ui->sort_reverse)
 		r = -r;
 	if (r == 0)
@@ -179,13 +210,18 @@ rebuild(struct fleet *f, struct ui *ui)
 
 	f->nw = view_workers(ui->view, &f->w);
 	f->rows = xgrow(f->rows, &f->rcap, f->nw, sizeof *f->rows);
+	f->keys = xgrow(f->keys, &f->kcap, f->nw, sizeof *f->keys);
 	f->nrows = 0;
 	for (i = 0; i < f->nw; i++) {
-		if (ui->filter[0] == '\0' ||
-		    strcasestr(f->w[i].name, ui->filter) != NULL)
-			f->rows[f->nrows++] = i;
+		if (ui->filter[0] != '\0' &&
+		    strcasestr(f->w[i].name, ui->filter) == NULL)
+			continue;
+		f->rows[f->nrows++] = i;
+		if (!ui->sort_set)
+			worst_key(&f->w[i], &f->keys[i]);
 	}
 	sc.w = f->w;
+	sc.keys = f->keys;
 	sc.ui = ui;
 	qsort_r(f->rows, f->nrows, sizeof *f->rows, row_cmp, &sc);
 	for (i = 0; i < f->nrows; i++) {
@@ -225,6 +261,7 @@ fleet_destroy(void *p)
 	if (f == NULL)
 		return;
 	free(f->rows);
+	free(f->keys);
 	free(f->sum);
 	free(f->cnt);
 	free(f->vals);
