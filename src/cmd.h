@@ -16,6 +16,7 @@
 #define CMD_REPLAY	0x4	/* allowed on a recording (read-only) */
 
 struct cmd_ctx;
+struct engine;
 
 struct cmd_entry {
 	const char	*name;
@@ -34,6 +35,10 @@ struct cmd_ctx {
 	FILE		*out;
 	FILE		*err;
 	void		*console;
+	struct engine	*engine;	/* the live engine; NULL on the command
+					   line and in replay */
+	const char	*who;		/* who asked, for the audit: "user on
+					   /dev/pts/3", or a policy's name */
 };
 
 /* Commands defined in their own files (cmd-NAME.c). */

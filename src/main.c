@@ -44,7 +44,7 @@ usage(FILE *fp)
 int
 main(int argc, char **argv)
 {
-	struct cmd_ctx ctx = { stdout, stderr, NULL };
+	struct cmd_ctx ctx = { stdout, stderr, NULL, NULL, NULL };
 	const struct cmd_entry *ce;
 	int ambiguous;
 
