@@ -301,9 +301,18 @@ live_free(struct view *v)
 }
 
 static const struct view_ops live_ops = {
-	live_mode, live_source, live_time, live_interval, live_workers,
-	live_series, live_points, live_events, live_pollfds, live_dispatch,
-	live_status, live_free
+	.mode = live_mode,
+	.source = live_source,
+	.time = live_time,
+	.interval = live_interval,
+	.workers = live_workers,
+	.series = live_series,
+	.points = live_points,
+	.events = live_events,
+	.pollfds = live_pollfds,
+	.dispatch = live_dispatch,
+	.status = live_status,
+	.free = live_free,
 };
 
 struct view *

@@ -57,3 +57,42 @@ view_free(struct view *v)
 	if (v != NULL)
 		v->ops->free(v);
 }
+
+size_t
+view_incidents(struct view *v, const char *worker, int open_only,
+    const struct view_incident **out)
+{
+	*out = NULL;
+	return v->ops->incidents != NULL ?
+	    v->ops->incidents(v, worker, open_only, out) : 0;
+}
+
+size_t
+view_timeline(struct view *v, int64_t id, const struct view_entry **out)
+{
+	*out = NULL;
+	return v->ops->timeline != NULL ? v->ops->timeline(v, id, out) : 0;
+}
+
+size_t
+view_log(struct view *v, const char *worker,
+    const struct view_log_line **out)
+{
+	*out = NULL;
+	return v->ops->log != NULL ? v->ops->log(v, worker, out) : 0;
+}
+
+size_t
+view_patterns(struct view *v, const struct view_pattern **out)
+{
+	*out = NULL;
+	return v->ops->patterns != NULL ? v->ops->patterns(v, out) : 0;
+}
+
+void
+view_host(struct view *v, struct view_host *out)
+{
+	out->psi_some_avg10 = out->psi_full_avg10 = 0.0 / 0.0;
+	if (v->ops->host != NULL)
+		v->ops->host(v, out);
+}

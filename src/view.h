@@ -40,6 +40,76 @@ struct view_worker {
 	int		 incidents;	/* open incidents */
 	uint64_t	 scrape_errors;	/* malformed exposition lines, total */
 	const char	*note;		/* why down, last scrape error; "" none */
+
+	/* memory health, as the analysis computed it at t */
+	int		 leak;		/* leak verdict: growth with confidence */
+	double		 slope_lo, slope_hi;	/* 95% interval of rss_slope */
+	double		 ttl_s, ttl_lo_s, ttl_hi_s; /* time to the limit */
+	double		 fragmentation;	/* RSS / allocated bytes */
+	double		 efficiency;	/* 0..100 */
+	int		 risk;		/* VIEW_RISK_* */
+	const char	*risk_reason;	/* "" when low */
+	const char	*mitigation;	/* recommended, among the worker's
+					   configured actions; "" none */
+	/* anomalies flagged at t: VIEW_ANOM_* bits, and the highest score */
+	unsigned	 anomalies;
+	double		 anomaly_score;
+	int		 rules_firing;	/* threshold rules firing now */
+};
+
+#define VIEW_RISK_LOW		0
+#define VIEW_RISK_MEDIUM	1
+#define VIEW_RISK_HIGH		2
+#define VIEW_RISK_CRITICAL	3
+
+#define VIEW_ANOM_LATENCY	0x1
+#define VIEW_ANOM_ERRORS	0x2
+#define VIEW_ANOM_REQUESTS	0x4
+#define VIEW_ANOM_CPU		0x8
+#define VIEW_ANOM_RSS		0x10
+
+/* An error session.  severity: 0 info, 1 warning, 2 critical. */
+struct view_incident {
+	int64_t		 id;
+	const char	*worker, *cls, *strategy, *trigger;
+	const char	*exc_type, *exc_message;	/* "" when none */
+	const char	*acked_by, *resolved_by;	/* "" when none */
+	int		 severity;
+	int		 open;
+	int64_t		 opened_ms, last_ms, resolved_ms, acked_ms;
+	int		 count;		/* triggers joined */
+	int		 attempts;	/* recovery attempts */
+};
+
+struct view_entry {
+	int64_t		 ts_ms;
+	const char	*kind;		/* trigger, join, cleared, ack, note,
+					   resolve, attempt */
+	const char	*text;
+};
+
+/* A line of a worker's log as the engine saw it. */
+struct view_log_line {
+	int64_t		 ts_ms;		/* when it was read */
+	const char	*text;
+	size_t		 len;
+	int		 matched;	/* a classification rule matched */
+	const char	*cls;		/* its class, "" when none */
+	int		 severity;
+};
+
+/* Error patterns per worker and class. */
+struct view_pattern {
+	const char	*worker, *cls;
+	int		 count, count_hour, count_day;
+	double		 mtbf_s, mttr_s;	/* NAN when unknown */
+	int		 recurring;	/* recurrences of one signature */
+	int64_t		 last_ms;
+};
+
+/* Host-wide figures. */
+struct view_host {
+	double		 psi_some_avg10, psi_full_avg10; /* memory pressure %, NAN */
 };
 
 /* One series of a worker with its value at t. */
@@ -80,6 +150,16 @@ struct view_ops {
 	int	 (*dispatch)(struct view *, const struct pollfd *, int);
 	const char *(*status)(struct view *);
 	void	 (*free)(struct view *);
+	size_t	 (*incidents)(struct view *, const char *, int,
+		     const struct view_incident **);
+	size_t	 (*timeline)(struct view *, int64_t,
+		     const struct view_entry **);
+	size_t	 (*log)(struct view *, const char *,
+		     const struct view_log_line **);
+	size_t	 (*patterns)(struct view *, const struct view_pattern **);
+	void	 (*host)(struct view *, struct view_host *);
+	/* replay only (NULL live): move the cursor */
+	int	 (*seek)(struct view *, int64_t);
 };
 
 struct view {
@@ -122,6 +202,21 @@ int view_dispatch(struct view *v, const struct pollfd *fds, int n);
 const char *view_status(struct view *v);
 /* Free the view.  NULL is fine. */
 void view_free(struct view *v);
+
+/* Incidents at t, newest first: of worker (NULL all), only the open ones
+ * when open_only. */
+size_t view_incidents(struct view *v, const char *worker, int open_only,
+    const struct view_incident **out);
+/* The timeline of incident id, oldest first; 0 when unknown. */
+size_t view_timeline(struct view *v, int64_t id,
+    const struct view_entry **out);
+/* The recent lines of worker's log, oldest first (a bounded window). */
+size_t view_log(struct view *v, const char *worker,
+    const struct view_log_line **out);
+/* Error patterns per worker and class. */
+size_t view_patterns(struct view *v, const struct view_pattern **out);
+/* Host-wide figures at t. */
+void view_host(struct view *v, struct view_host *out);
 
 struct engine;
 /* The live view over eng (borrowed; it must outlive the view). */
