@@ -321,8 +321,18 @@ static const char *f_status(struct view *v) { return NULL; }
 static void f_free(struct view *v) { }
 
 static const struct view_ops fake_ops = {
-	f_mode, f_source, f_time, f_interval, f_workers, f_series, f_points,
-	f_events, f_pollfds, f_dispatch, f_status, f_free,
+	.mode = f_mode,
+	.source = f_source,
+	.time = f_time,
+	.interval = f_interval,
+	.workers = f_workers,
+	.series = f_series,
+	.points = f_points,
+	.events = f_events,
+	.pollfds = f_pollfds,
+	.dispatch = f_dispatch,
+	.status = f_status,
+	.free = f_free,
 };
 
 static void

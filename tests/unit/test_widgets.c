@@ -847,8 +847,18 @@ static const char *fk_status(struct view *v) { return NULL; }
 static void fk_free(struct view *v) { }
 
 static const struct view_ops fake_ops = {
-	fk_mode, fk_source, fk_time, fk_interval, fk_workers, fk_series,
-	fk_points, fk_events, fk_pollfds, fk_dispatch, fk_status, fk_free
+	.mode = fk_mode,
+	.source = fk_source,
+	.time = fk_time,
+	.interval = fk_interval,
+	.workers = fk_workers,
+	.series = fk_series,
+	.points = fk_points,
+	.events = fk_events,
+	.pollfds = fk_pollfds,
+	.dispatch = fk_dispatch,
+	.status = fk_status,
+	.free = fk_free,
 };
 
 static struct fake_view fake;
