@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <langinfo.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,21 @@ locale_is_utf8(void)
 	    strcasecmp(cs, "utf8") == 0);
 }
 
+/* Who runs the console, for the audit of what its commands do: "user on
+ * /dev/pts/3". */
+static void
+set_who(struct console *c)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *tty = isatty(STDIN_FILENO) ? ttyname(STDIN_FILENO) : NULL;
+	char uid[32];
+
+	snprintf(uid, sizeof uid, "uid %u", (unsigned)getuid());
+	snprintf(c->who, sizeof c->who, "%s%s%s",
+	    pw != NULL ? pw->pw_name : uid, tty != NULL ? " on " : "",
+	    tty != NULL ? tty : "");
+}
+
 struct console *
 console_new(struct view *view, const struct console_opts *o)
 {
@@ -272,6 +288,7 @@ console_new(struct view *view, const struct console_opts *o)
 	prompt_init(&c->filterline, ucmd_complete_worker, c);
 	c->sigfd = -1;
 	c->tty_fd = -1;
+	set_who(c);
 	c->detail = 1;
 	c->layout = LAYOUT_SINGLE;
 	current_console = c;
@@ -390,11 +407,14 @@ run_entry(struct console *c, const struct cmd_entry *ce, int argc,
 	struct cmd_ctx ctx;
 	int rc;
 
+	memset(&ctx, 0, sizeof ctx);
 	ctx.out = open_memstream(&out, &outlen);
 	ctx.err = open_memstream(&err, &errlen);
 	if (ctx.out == NULL || ctx.err == NULL)
 		fatal("open_memstream: %s", strerror(errno));
 	ctx.console = c;
+	ctx.engine = view_live_engine(c->ui.view);
+	ctx.who = c->who;
 	rc = ce->exec(&ctx, argc, argv);
 	fclose(ctx.out);
 	fclose(ctx.err);
@@ -1330,7 +1350,7 @@ fail:
 int
 console_main(const struct console_opts *o)
 {
-	struct cmd_ctx ctx = { stdout, stderr, NULL };
+	struct cmd_ctx ctx = { stdout, stderr, NULL, NULL, NULL };
 	struct console_opts opts = *o;
 	struct engine_opts eo;
 	struct config cfg;

@@ -144,6 +144,7 @@ struct console {
 	int		 bar_x[16 + 1];			/* F-key label starts */
 	int		 nbar;
 
+	char		 who[160];	/* "user on /dev/pts/3" (cmd_ctx) */
 	char		 msg[512];
 	int		 msg_error;
 	int64_t		 msg_until;	/* mono ms; 0 none */

@@ -195,6 +195,23 @@ check "Esc goes back to the fleet" tmux_wait 5 "NAME"
 check "q quits" quit_ok
 
 # ------------------------------------------------------------------
+# Ctrl-Z gives the terminal back and stops; SIGCONT redraws; SIGTERM
+# restores the terminal and exits 0.
+run 80 24 xterm-256color
+fleet_up >/dev/null
+console_pid=$(pgrep -P "$(_tmux display -p -t e2e '#{pane_pid}')" | head -n 1)
+stopped() { ps -o stat= -p "$console_pid" | grep -q T; }
+tmux_keys C-z
+check "Ctrl-Z: the console stops" wait_for 5 stopped
+check "Ctrl-Z: the terminal is given back" tmux_wait_gone 5 F1Help
+kill -CONT "$console_pid"
+check "SIGCONT: the screen comes back" tmux_wait 5 F1Help
+check "SIGCONT: with the workers" fleet_up
+kill -TERM "$console_pid"
+check "SIGTERM: exit 0" tmux_wait 5 "EXIT 0"
+check "SIGTERM: the terminal is restored" lacks F1Help
+
+# ------------------------------------------------------------------
 # NO_COLOR: no colour escapes at all (and there are some without it).
 no_colours() { ! colours; }
 colours() { # does the screen use colour SGR parameters?
