@@ -142,6 +142,12 @@ u_filter(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct console *c = con(ctx);
 
+	/* The metrics and errors panels filter their lists with "find":
+	 * there, the filter key types one. */
+	if (argc == 1 && (c->current == 1 || c->current == 2)) {
+		prompt_open(&c->cmdline, ":", "find ");
+		return 0;
+	}
 	/* The filter narrows the fleet: show it where it is hidden. */
 	if (c->layout == LAYOUT_SINGLE && c->current != 0)
 		console_panel_show(c, 0);
@@ -363,8 +369,8 @@ static const struct cmd_entry ucmds[] = {
 	{ "panel", NULL, "fleet|metrics|errors|memory|next|prev",
 	    "show a panel", OWN, u_panel },
 	{ "filter", NULL, "[TEXT]",
-	    "show workers whose name contains TEXT; none: type it", OWN,
-	    u_filter },
+	    "fleet: workers whose name contains TEXT; no TEXT: type it "
+	    "(metrics, errors: find)", OWN, u_filter },
 	{ "sort", NULL, "COLUMN|next|reverse|worst",
 	    "sort the fleet (name status cpu rss req p50 p99 err incidents "
 	    "restarts)", OWN, u_sort },

@@ -637,6 +637,13 @@ test_filter_prompt(void **state)
 	assert_int_equal(console_exec(c, "filter emb"), 0);
 	key(c, sym(TERMKEY_SYM_ESCAPE));
 	assert_string_equal(c->ui.filter, "");
+	/* in the metrics and errors panels the filter key types a "find" */
+	keys(c, "2/");
+	assert_int_equal(c->filterline.active, 0);
+	assert_int_equal(c->cmdline.active, 1);
+	assert_string_equal(prompt_text(&c->cmdline), "find ");
+	key(c, sym(TERMKEY_SYM_ESCAPE));
+	keys(c, "1");
 	/* keys typed into a prompt are not bindings */
 	keys(c, "/q");
 	assert_int_equal(c->quit, 0);
