@@ -53,6 +53,9 @@ static const struct {
 	{ "F10", "Quit" },
 };
 
+/* Bytes the terminal may still have to take before the next frame. */
+#define OUTPUT_BACKLOG	4096
+
 /* ui_message, ui_panel_show and the fatal hook act on this console. */
 static struct console *current_console;
 
@@ -501,6 +504,9 @@ console_pager_open(struct console *c, const char *title, const char *text)
 
 	buf_clear(&pg->text);
 	buf_adds(&pg->text, text);
+	/* A final newline ends the last line; it does not start one. */
+	if (pg->text.len > 0 && pg->text.data[pg->text.len - 1] == '\n')
+		pg->text.data[--pg->text.len] = '\0';
 	pg->nlines = 0;
 	for (i = 0; i < pg->text.len || i == 0; i++) {
 		if (i == 0 || pg->text.data[i - 1] == '\n') {
@@ -1215,6 +1221,17 @@ handle_signals(struct console *c)
 	}
 }
 
+/* Bytes written to the terminal that it has not taken yet. */
+static int
+output_pending(struct console *c)
+{
+	int n = 0;
+
+	if (c->tty_fd < 0 || ioctl(c->tty_fd, TIOCOUTQ, &n) != 0)
+		return 0;
+	return n;
+}
+
 static int
 min_timeout(int a, int64_t b)
 {
@@ -1230,10 +1247,14 @@ loop(struct console *c)
 {
 	struct view *v = c->ui.view;
 	int64_t now;
-	int n, nv, timeout, r, bits;
+	int n, nv, timeout, r, bits, defer;
 
 	while (!c->quit) {
-		if (c->dirty || c->full_redraw)
+		/* On a slow link, a frame waits until the terminal has taken
+		 * most of the last one: the newest state is drawn, once. */
+		defer = (c->dirty || c->full_redraw) &&
+		    output_pending(c) > OUTPUT_BACKLOG;
+		if ((c->dirty || c->full_redraw) && !defer)
 			console_draw(c, c->full_redraw);
 
 		if (c->fdcap < 64) {
@@ -1257,6 +1278,8 @@ loop(struct console *c)
 		c->fds[0].revents = c->fds[1].revents = 0;
 		now = util_mono_ms();
 		timeout = min_timeout(timeout, input_timeout(c->input, now));
+		if (defer)
+			timeout = min_timeout(timeout, 20);
 		if (c->msg_until != 0)
 			timeout = min_timeout(timeout, c->msg_until > now ?
 			    c->msg_until - now : 0);

@@ -100,6 +100,12 @@ help_draw(struct console *c, WINDOW *win, int h, int w)
 
 	if (h < 1 || w < 1)
 		return;
+	/* The window may have grown since the last scroll. */
+	pg->rows = h - 1;
+	if (pg->top > (int)pg->nlines - pg->rows)
+		pg->top = (int)pg->nlines - pg->rows;
+	if (pg->top < 0)
+		pg->top = 0;
 	snprintf(title, sizeof title, " %s  (lines %d-%d of %zu) ", pg->title,
 	    pg->nlines > 0 ? pg->top + 1 : 0,
 	    (int)((size_t)pg->top + (size_t)(h - 1) < pg->nlines ?
@@ -107,7 +113,6 @@ help_draw(struct console *c, WINDOW *win, int h, int w)
 	widget_fill(win, 0, 0, w, ui_attr(UC_TITLE));
 	widget_text(win, 0, 0, w, title, WIDGET_NUL, ui_attr(UC_TITLE),
 	    c->ui.glyphs);
-	pg->rows = h - 1;
 	for (y = 1; y < h; y++) {
 		i = (size_t)pg->top + (size_t)(y - 1);
 		if (i >= pg->nlines)
