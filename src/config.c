@@ -15,6 +15,7 @@
  * keys or sections run once the whole file is read.
  */
 #include "config.h"
+#include "rules.h"
 #include "units.h"
 #include "util.h"
 
@@ -815,22 +816,149 @@ p_severity(void *obj, const struct key_spec *k, const char *v, char *err,
 	return 0;
 }
 
+/* "10m" reads as 10 MiB to the size parser but as ten minutes to a
+ * person: in a threshold a lone lower-case m is refused as ambiguous. */
+static int
+ambiguous_m(const char *v)
+{
+	size_t n = strlen(v);
+
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	return n >= 2 && v[n - 1] == 'm' &&
+	    (isdigit((unsigned char)v[n - 2]) || v[n - 2] == '.' ||
+	    v[n - 2] == ' ');
+}
+
 static int
 p_threshold(void *obj, const struct key_spec *k, const char *v, char *err,
     size_t errlen)
 {
 	struct cfg_rule *r = obj;
+	int64_t ms;
 	double x;
 
-	if (threshold_parse(v, &x) == -1)
+	if (ambiguous_m(v))
+		return fail(err, errlen, "expected a number like 0.95 or a "
+		    "size like 6G: \"m\" is ambiguous here (write M for "
+		    "mebibytes; a time figure is a plain number of seconds)");
+	if (threshold_parse(v, &x) == -1) {
+		if (units_parse_duration(v, &ms) == 0)
+			return fail(err, errlen, "expected a number like 0.95 "
+			    "or a size like 6G, not a duration: a time figure "
+			    "is a plain number of seconds (%g)",
+			    (double)ms / 1000.0);
 		return fail(err, errlen, "expected a number like 0.95 or a "
 		    "size like 6G");
+	}
 	*(double *)field(obj, k) = x;
 	if (k->off == offsetof(struct cfg_rule, above))
 		r->has_above = 1;
 	else
 		r->has_below = 1;
 	return 0;
+}
+
+/* A rule's expression; what it means is checked in check_rule, once
+ * the rule's name can head the message. */
+static int
+p_rule_metric(void *obj, const struct key_spec *k, const char *v, char *err,
+    size_t errlen)
+{
+	char msg[ERR_MAX - 100];
+
+	if (rules_expr_check(v, msg, sizeof msg) == RULES_EXPR_SYNTAX)
+		return fail(err, errlen, "expected a metric name, rate(NAME) "
+		    "or quantile(Q, NAME): %s", msg);
+	set_string(field(obj, k), xstrdup(v));
+	return 0;
+}
+
+/* "5%" of the threshold, or an absolute number or size. */
+static int
+p_margin(void *obj, const struct key_spec *k, const char *v, char *err,
+    size_t errlen)
+{
+	struct cfg_rule *r = obj;
+	char num[64];
+	size_t n = strlen(v);
+	double x;
+
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	if (n > 0 && v[n - 1] == '%') {
+		if (n - 1 >= sizeof num)
+			goto bad;
+		memcpy(num, v, n - 1);
+		num[n - 1] = '\0';
+		if (units_parse_number(num, &x) == -1 || x < 0 || x > 100)
+			return fail(err, errlen, "expected a percent from 0%% "
+			    "to 100%%, like 5%%");
+		r->margin = x;
+		r->margin_percent = 1;
+		return 0;
+	}
+	if (ambiguous_m(v) || threshold_parse(v, &x) == -1)
+		goto bad;
+	if (x < 0)
+		return fail(err, errlen, "expected a margin of at least 0");
+	r->margin = x;
+	r->margin_percent = 0;
+	return 0;
+bad:
+	return fail(err, errlen, "expected a percent of the threshold like "
+	    "5%%, or an amount like 0.1 or 512M");
+}
+
+/* workers = a, b*, triton: names or shell patterns. */
+static int
+p_worker_patterns(void *obj, const struct key_spec *k, const char *v,
+    char *err, size_t errlen)
+{
+	struct cfg_rule *r = obj;
+	char **items = NULL, *item;
+	size_t n = 0, cap = 0, i, len;
+	const char *s = v, *e;
+
+	for (;;) {
+		while (isspace((unsigned char)*s))
+			s++;
+		e = strchr(s, ',');
+		if (e == NULL)
+			e = s + strlen(s);
+		len = (size_t)(e - s);
+		while (len > 0 && isspace((unsigned char)s[len - 1]))
+			len--;
+		item = xstrndup(s, len);
+		for (i = 0; i < len; i++) {
+			if (isspace((unsigned char)item[i]) ||
+			    iscntrl((unsigned char)item[i]))
+				break;
+		}
+		if (len == 0 || i < len) {
+			free(item);
+			fail(err, errlen, "expected a comma-separated list of "
+			    "worker names or patterns like llm-0, embed-*");
+			goto bad;
+		}
+		items = xgrow(items, &cap, n + 1, sizeof *items);
+		items[n++] = item;
+		if (*e == '\0')
+			break;
+		s = e + 1;
+	}
+	for (i = 0; i < r->nworkers; i++)
+		free(r->workers[i]);
+	free(r->workers);
+	r->workers = items;
+	r->nworkers = n;
+	return 0;
+
+bad:
+	for (i = 0; i < n; i++)
+		free(items[i]);
+	free(items);
+	return -1;
 }
 
 #define MODELTOP(f)	offsetof(struct config, f)
@@ -866,7 +994,7 @@ static const struct key_spec keys[] = {
 	{ SEC_ACTION, "confirm", p_bool, ACTION(confirm), 0, 0 },
 	{ SEC_ACTION, "retries", p_int, ACTION(retries), 0, 10 },
 
-	{ SEC_RULE, "metric", p_metric, RULE(metric), 0, 0 },
+	{ SEC_RULE, "metric", p_rule_metric, RULE(metric), 0, 0 },
 	{ SEC_RULE, "above", p_threshold, RULE(above), 0, 0 },
 	{ SEC_RULE, "below", p_threshold, RULE(below), 0, 0 },
 	{ SEC_RULE, "for", p_duration, RULE(for_ms), 0, 0 },
@@ -874,6 +1002,21 @@ static const struct key_spec keys[] = {
 	{ SEC_RULE, "action", p_action_name, RULE(action), 0, 0 },
 	{ SEC_RULE, "auto", p_bool, RULE(autorun), 0, 0 },
 	{ SEC_RULE, "max_per_hour", p_int, RULE(max_per_hour), 1, 3600 },
+	{ SEC_RULE, "margin", p_margin, RULE(margin), 0, 0 },
+	{ SEC_RULE, "clear_after", p_duration, RULE(clear_after_ms), 0, 0 },
+	{ SEC_RULE, "workers", p_worker_patterns, RULE(workers), 0, 0 },
+};
+
+/* Optional keys that "unknown key" messages list apart, after the main
+ * ones, as "; GROUP: a, b or c". */
+static const struct {
+	enum section_kind kind;
+	const char	*key;
+	const char	*group;
+} key_groups[] = {
+	{ SEC_RULE, "margin", "hysteresis and scope" },
+	{ SEC_RULE, "clear_after", "hysteresis and scope" },
+	{ SEC_RULE, "workers", "hysteresis and scope" },
 };
 
 static const struct key_spec *
@@ -888,21 +1031,67 @@ key_find(enum section_kind kind, const char *key)
 	return NULL;
 }
 
-/* "a, b or c": the keys a section kind allows, for messages. */
+/* The group of a key, or NULL for the main list. */
+static const char *
+key_group(const struct key_spec *k)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(key_groups); i++) {
+		if (key_groups[i].kind == k->kind &&
+		    strcmp(key_groups[i].key, k->key) == 0)
+			return key_groups[i].group;
+	}
+	return NULL;
+}
+
+static int
+in_group(const struct key_spec *k, enum section_kind kind, const char *group)
+{
+	const char *g;
+
+	if (k->kind != kind)
+		return 0;
+	g = key_group(k);
+	return g == NULL || group == NULL ? g == group : strcmp(g, group) == 0;
+}
+
+/* "a, b or c" for the keys of kind in group (NULL: the main list). */
 static void
-keys_list(enum section_kind kind, struct buf *b)
+keys_list_group(enum section_kind kind, const char *group, struct buf *b)
 {
 	size_t i, n = 0, total = 0;
 
 	for (i = 0; i < ARRAY_LEN(keys); i++)
-		total += keys[i].kind == kind;
+		total += in_group(&keys[i], kind, group);
 	for (i = 0; i < ARRAY_LEN(keys); i++) {
-		if (keys[i].kind != kind)
+		if (!in_group(&keys[i], kind, group))
 			continue;
 		if (n > 0)
 			buf_adds(b, n == total - 1 ? " or " : ", ");
 		buf_adds(b, keys[i].key);
 		n++;
+	}
+}
+
+/* "a, b or c": the keys a section kind allows, for messages; each group
+ * of optional keys follows as "; GROUP: d, e or f". */
+static void
+keys_list(enum section_kind kind, struct buf *b)
+{
+	const char *g;
+	size_t i, j;
+
+	keys_list_group(kind, NULL, b);
+	for (i = 0; i < ARRAY_LEN(keys); i++) {
+		if (keys[i].kind != kind || (g = key_group(&keys[i])) == NULL)
+			continue;
+		for (j = 0; j < i && !in_group(&keys[j], kind, g); j++)
+			;
+		if (j < i)
+			continue;	/* the group is listed already */
+		buf_printf(b, "; %s: ", g);
+		keys_list_group(kind, g, b);
 	}
 }
 
@@ -973,6 +1162,8 @@ rule_add(struct config *cfg, const char *name, const char *file, int line)
 	r->name = xstrdup(name);
 	r->severity = SEVERITY_WARNING;
 	r->max_per_hour = 4;
+	r->margin = 5;
+	r->margin_percent = 1;
 	r->file = xstrdup(file);
 	r->line = line;
 	return r;
@@ -1032,6 +1223,9 @@ config_free(struct config *cfg)
 		free(r->name);
 		free(r->metric);
 		free(r->action);
+		for (j = 0; j < r->nworkers; j++)
+			free(r->workers[j]);
+		free(r->workers);
 		free(r->file);
 	}
 	free(cfg->workers);
@@ -1451,13 +1645,34 @@ check_action(struct parse *p, const struct section *sec)
 		    "expected to improve");
 }
 
+/* A plain name in a rule's workers list (no pattern characters, no
+ * '/') must be a [worker] of the file: it is most likely a typo. */
+static void
+check_rule_workers(struct parse *p, const struct cfg_rule *r, int line)
+{
+	const char *w;
+	size_t i;
+
+	for (i = 0; i < r->nworkers; i++) {
+		w = r->workers[i];
+		if (strpbrk(w, "*?[/\\") != NULL)
+			continue;
+		if (config_worker(p->cfg, w) != NULL)
+			continue;
+		if (p->cfg->nworkers == 0 && strcmp(w, "python") == 0)
+			continue;	/* the default worker */
+		perr(p, line, "workers: no [worker %s] is defined (patterns "
+		    "like %s* match running workers)", w, w);
+	}
+}
+
 static void
 check_rule(struct parse *p, const struct section *sec)
 {
 	static const char *const bounds[] = { "above", "below", NULL };
 	struct cfg_rule *r = &p->cfg->rules[sec->index];
 	const struct seen *s;
-	char what[300];
+	char what[300], err[ERR_MAX - 100];
 
 	snprintf(what, sizeof what, "[rule %s]", sec->name);
 	if (seen_find(sec, "metric") == NULL)
@@ -1471,6 +1686,13 @@ check_rule(struct parse *p, const struct section *sec)
 	    r->action == NULL)
 		perr(p, s->line, "auto: needs action = NAME, the action to "
 		    "run");
+	if ((s = seen_find(sec, "metric")) != NULL && r->metric != NULL &&
+	    rules_expr_check(r->metric, err, sizeof err) != 0)
+		perr(p, s->line, "rule %s: %s", sec->name, err);
+	if (seen_find(sec, "clear_after") == NULL)
+		r->clear_after_ms = r->for_ms;
+	if ((s = seen_find(sec, "workers")) != NULL)
+		check_rule_workers(p, r, s->line);
 }
 
 static void

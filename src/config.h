@@ -66,10 +66,18 @@ struct cfg_action {
 
 struct cfg_rule {
 	char		*name;
-	char		*metric;
+	char		*metric;	/* an expression: NAME, NAME{k="v"},
+					 * rate(...), quantile(Q, ...) (rules.h) */
 	int		 has_above, has_below;
 	double		 above, below;	/* a size suffix is accepted: 6G */
 	int64_t		 for_ms;	/* default 0 */
+	double		 margin;	/* hysteresis; default 5 (percent) */
+	int		 margin_percent;	/* 1: margin is a percent of the
+					 * threshold; 0: an absolute amount */
+	int64_t		 clear_after_ms;	/* default: for_ms; 0 = clear by
+					 * the margin only */
+	char	       **workers;	/* names or shell patterns, NULL = all */
+	size_t		 nworkers;
 	enum severity	 severity;	/* default warning */
 	char		*action;	/* NULL when none */
 	int		 autorun;	/* key "auto", default 0 */
