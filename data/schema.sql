@@ -12,7 +12,7 @@
 --   PRAGMA journal_mode = WAL;
 -- and after the migrations:
 --   PRAGMA application_id = 1297370960;	-- 0x4d544f50, "MTOP"
---   PRAGMA user_version = 1;		-- the schema version
+--   PRAGMA user_version = 2;		-- the schema version
 --
 -- meta rows: app = 'modeltop', schema_version, created_ms,
 -- chunk_span_max_ms, writer_pid.
@@ -60,3 +60,33 @@ CREATE TABLE events (
 	text	TEXT NOT NULL
 );
 CREATE INDEX events_ts ON events (ts);
+
+-- Migration 2: incidents (error sessions) and their timelines.
+CREATE TABLE incidents (
+	id		INTEGER PRIMARY KEY,
+	worker		TEXT NOT NULL,
+	class		TEXT NOT NULL,
+	severity	TEXT NOT NULL,
+	strategy	TEXT,
+	opened		INTEGER NOT NULL,
+	last_trigger	INTEGER NOT NULL,
+	resolved	INTEGER,
+	resolved_by	TEXT,
+	acked		INTEGER,
+	acked_by	TEXT,
+	trigger_text	TEXT,
+	count		INTEGER NOT NULL DEFAULT 1,
+	signature	INTEGER,
+	exc_type	TEXT,
+	exc_message	TEXT
+);
+CREATE INDEX incidents_opened ON incidents (opened);
+CREATE TABLE incident_timeline (
+	id		INTEGER PRIMARY KEY,
+	incident_id	INTEGER NOT NULL REFERENCES incidents (id),
+	ts		INTEGER NOT NULL,
+	kind		TEXT NOT NULL,
+	text		TEXT NOT NULL,
+	severity	TEXT
+);
+CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, id);

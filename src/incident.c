@@ -334,13 +334,25 @@ colint(sqlite3_stmt *q, int col)
 	    sqlite3_column_int64(q, col);
 }
 
+/* The severity's name in the tables (config_severity_name's words, kept
+ * here so the tracker needs nothing of the configuration parser). */
+static const char *const sev_names[] = { "info", "warning", "critical" };
+
+static const char *
+sev_name(enum severity s)
+{
+	return (unsigned)s < ARRAY_LEN(sev_names) ? sev_names[s] : "warning";
+}
+
+/* A severity from the tables; -1 when missing or unknown. */
 static int
 parse_severity(const char *s)
 {
-	enum severity sev;
+	size_t i;
 
-	if (s != NULL && config_severity_parse(s, &sev) == 0)
-		return (int)sev;
+	for (i = 0; s != NULL && i < ARRAY_LEN(sev_names); i++)
+		if (strcmp(s, sev_names[i]) == 0)
+			return (int)i;
 	return -1;
 }
 
@@ -914,7 +926,7 @@ write_inc(struct inc *c, sqlite3_stmt *ins, sqlite3_stmt *upd,
 			sqlite3_bind_text(q, 12, c->pub.trigger, -1,
 			    SQLITE_STATIC);
 		}
-		sqlite3_bind_text(q, 4, config_severity_name(c->pub.severity),
+		sqlite3_bind_text(q, 4, sev_name(c->pub.severity),
 		    -1, SQLITE_STATIC);
 		bind_text(q, 5, c->strategy);
 		sqlite3_bind_int64(q, 7, c->pub.last_ms);
@@ -943,7 +955,7 @@ write_inc(struct inc *c, sqlite3_stmt *ins, sqlite3_stmt *upd,
 		if (c->tlsev[i] < 0)
 			sqlite3_bind_null(tl, 5);
 		else
-			sqlite3_bind_text(tl, 5, config_severity_name(
+			sqlite3_bind_text(tl, 5, sev_name(
 			    (enum severity)c->tlsev[i]), -1, SQLITE_STATIC);
 		if (step_done(tl) != 0)
 			return -1;

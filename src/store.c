@@ -91,6 +91,35 @@ static const char *const migrations[] = {
 	"\ttext\tTEXT NOT NULL\n"
 	");\n"
 	"CREATE INDEX events_ts ON events (ts);\n",
+	/* 2: incidents (error sessions) and their timelines */
+	"CREATE TABLE incidents (\n"
+	"\tid\t\tINTEGER PRIMARY KEY,\n"
+	"\tworker\t\tTEXT NOT NULL,\n"
+	"\tclass\t\tTEXT NOT NULL,\n"
+	"\tseverity\tTEXT NOT NULL,\n"
+	"\tstrategy\tTEXT,\n"
+	"\topened\t\tINTEGER NOT NULL,\n"
+	"\tlast_trigger\tINTEGER NOT NULL,\n"
+	"\tresolved\tINTEGER,\n"
+	"\tresolved_by\tTEXT,\n"
+	"\tacked\t\tINTEGER,\n"
+	"\tacked_by\tTEXT,\n"
+	"\ttrigger_text\tTEXT,\n"
+	"\tcount\t\tINTEGER NOT NULL DEFAULT 1,\n"
+	"\tsignature\tINTEGER,\n"
+	"\texc_type\tTEXT,\n"
+	"\texc_message\tTEXT\n"
+	");\n"
+	"CREATE INDEX incidents_opened ON incidents (opened);\n"
+	"CREATE TABLE incident_timeline (\n"
+	"\tid\t\tINTEGER PRIMARY KEY,\n"
+	"\tincident_id\tINTEGER NOT NULL REFERENCES incidents (id),\n"
+	"\tts\t\tINTEGER NOT NULL,\n"
+	"\tkind\t\tTEXT NOT NULL,\n"
+	"\ttext\t\tTEXT NOT NULL,\n"
+	"\tseverity\tTEXT\n"
+	");\n"
+	"CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, id);\n",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
