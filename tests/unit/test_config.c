@@ -1295,6 +1295,72 @@ test_design_sample(void **state)
 	buf_free(&b);
 }
 
+/* The [rule] keys for expressions, hysteresis and scope. */
+static void
+test_rule_keys(void **state)
+{
+	const struct cfg_rule *r;
+	struct config cfg;
+
+	load_ok("[worker llm-0]\npid = 1\n"
+	    "[rule a]\nmetric = rate(requests_total{status=\"error\"})\n"
+	    "above = 1\nfor = 20s\n"
+	    "[rule b]\nmetric = quantile(0.99, lat_seconds)\nabove = 0.5\n"
+	    "margin = 12.5%\nclear_after = 0\nworkers = llm-0, embed-*\n"
+	    "[rule c]\nmetric = proc_rss_bytes\nbelow = 1G\n"
+	    "margin = 64M\nclear_after = 2m\n", &cfg);
+	r = config_rule(&cfg, "a");
+	assert_string_equal(r->metric, "rate(requests_total{status=\"error\"})");
+	assert_true(r->margin == 5);
+	assert_int_equal(r->margin_percent, 1);
+	assert_int_equal(r->clear_after_ms, 20000);	/* = for */
+	assert_int_equal(r->nworkers, 0);
+	assert_null(r->workers);
+	r = config_rule(&cfg, "b");
+	assert_true(r->margin == 12.5);
+	assert_int_equal(r->margin_percent, 1);
+	assert_int_equal(r->clear_after_ms, 0);
+	assert_int_equal(r->nworkers, 2);
+	assert_string_equal(r->workers[1], "embed-*");
+	r = config_rule(&cfg, "c");
+	assert_true(r->margin == 67108864.0);
+	assert_int_equal(r->margin_percent, 0);
+	assert_int_equal(r->clear_after_ms, 120000);
+	config_free(&cfg);
+
+	load_ok("[rule r]\nmetric = up\nbelow = 1\nworkers = python\n", &cfg);
+	config_free(&cfg);
+	load_one_error("[rule r]\nmetric = proc_rss\nabove = 6G\n", 2,
+	    "rule r: unknown metric proc_rss (did you mean proc_rss_bytes?)");
+	load_one_error("[rule r]\nmetric = up\nabove = 30s\n", 3,
+	    "above: expected a number like 0.95 or a size like 6G, not a "
+	    "duration");
+	load_one_error("[rule r]\nmetric = up\nbelow = 1\nworkers = nope\n", 4,
+	    "workers: no [worker nope] is defined");
+}
+
+/* data/example.ini shows the hysteresis and scope keys. */
+static void
+test_example_rule_keys(void **state)
+{
+	struct cfg_errors errs = {0};
+	const struct cfg_rule *r;
+	struct config cfg;
+
+	assert_int_equal(config_load("data/example.ini", &cfg, &errs), 0);
+	r = config_rule(&cfg, "rss-high");
+	assert_true(r->margin == 5);
+	assert_int_equal(r->margin_percent, 1);
+	assert_int_equal(r->clear_after_ms, 60000);
+	assert_int_equal(r->nworkers, 2);
+	assert_string_equal(r->workers[0], "llm-*");
+	assert_string_equal(r->workers[1], "embedder");
+	r = config_rule(&cfg, "cache-full");
+	assert_int_equal(r->clear_after_ms, 60000);	/* its for */
+	config_free(&cfg);
+	cfg_errors_free(&errs);
+}
+
 int
 main(void)
 {
@@ -1321,6 +1387,8 @@ main(void)
 		cmocka_unit_test(test_confirm_defaults),
 		cmocka_unit_test(test_example_ini),
 		cmocka_unit_test(test_design_sample),
+		cmocka_unit_test(test_rule_keys),
+		cmocka_unit_test(test_example_rule_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
