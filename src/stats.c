@@ -500,46 +500,77 @@ stats_sorted_median(const double *s, size_t n)
 	return s[n / 2 - 1] + (s[n / 2] - s[n / 2 - 1]) / 2;
 }
 
+/* Deviations from the median on its left (j-th nearest first) and on its
+ * right, both ascending; +Inf past the end, -Inf before the start. */
+static double
+dev_left(const double *s, size_t r, double median, ptrdiff_t j)
+{
+	if (j < 0)
+		return -INFINITY;
+	if ((size_t)j >= r)
+		return INFINITY;
+	return median - s[r - 1 - j];
+}
+
+static double
+dev_right(const double *s, size_t n, size_t r, double median, ptrdiff_t j)
+{
+	if (j < 0)
+		return -INFINITY;
+	if ((size_t)j >= n - r)
+		return INFINITY;
+	return s[r + j] - median;
+}
+
 double
 stats_sorted_mad(const double *s, size_t n, double median)
 {
-	size_t l, r, lo, hi, k, want;
-	double dl, dr, d, prev = 0;
+	size_t r, lo, hi, mid, k, nl, nr;
+	ptrdiff_t i, j, ilo, ihi;
+	double kth, before;
 
 	if (n == 0 || isnan(median))
 		return NAN;
-	/* r: the first value >= median; the left deviations median - s[l]
-	 * grow as l goes down, the right ones s[r] - median as r goes up */
+	/* r: the first value >= median.  The deviations left of it grow
+	 * going down, those from it grow going up: two sorted runs, and
+	 * the MAD is the median of their union.  Find how many of the k
+	 * smallest come from the left by bisection (the k-th smallest of
+	 * two sorted arrays), in O(log n). */
 	lo = 0;
 	hi = n;
 	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+		mid = lo + (hi - lo) / 2;
 		if (s[mid] < median)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	r = lo;
-	l = lo;			/* l - 1 is the next on the left */
-	want = n / 2;		/* the (want)-th smallest deviation, 0-based */
-	for (k = 0; ; k++) {
-		dl = l > 0 ? median - s[l - 1] : INFINITY;
-		dr = r < n ? s[r] - median : INFINITY;
-		if (dl <= dr) {
-			d = dl;
-			l--;
-		} else {
-			d = dr;
-			r++;
-		}
-		if (k + 1 == want && n % 2 == 0)
-			prev = d;
-		if (k == want)
+	nl = r;
+	nr = n - r;
+	k = n / 2;		/* the deviations below index k */
+	ilo = k > nr ? (ptrdiff_t)(k - nr) : 0;
+	ihi = k < nl ? (ptrdiff_t)k : (ptrdiff_t)nl;
+	i = ilo;
+	while (ilo <= ihi) {
+		i = ilo + (ihi - ilo) / 2;
+		j = (ptrdiff_t)k - i;
+		if (dev_right(s, n, r, median, j - 1) >
+		    dev_left(s, r, median, i))
+			ilo = i + 1;	/* take more from the left */
+		else if (dev_left(s, r, median, i - 1) >
+		    dev_right(s, n, r, median, j))
+			ihi = i - 1;	/* take fewer from the left */
+		else
 			break;
 	}
+	j = (ptrdiff_t)k - i;
+	kth = fmin(dev_left(s, r, median, i), dev_right(s, n, r, median, j));
 	if (n % 2)
-		return d;
-	return prev + (d - prev) / 2;
+		return kth;
+	before = fmax(dev_left(s, r, median, i - 1),
+	    dev_right(s, n, r, median, j - 1));
+	return before + (kth - before) / 2;
 }
 
 double
