@@ -821,20 +821,12 @@ push(struct rstate *rs, uint32_t idx)
 	rs->idx[rs->n++] = idx;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Histogram buckets of the matched series: the distinct le values
  * sorted, and each series' slot among them. */
 static void
 buckets_build(struct series_reg *reg, struct rstate *rs)
 {
-	double le;
+	double le = 0;
 	size_t i, j, nb = 0;
 
 	rs->b = xgrow(rs->b, &rs->bcap, rs->n, sizeof *rs->b);
@@ -843,11 +835,12 @@ buckets_build(struct series_reg *reg, struct rstate *rs)
 		label_number(series_at(reg, rs->idx[i]), "le", &le);
 		for (j = 0; j < nb && rs->b[j].le != le; j++)
 			;
-		if (j == nb)
-			rs->b[nb++].le = le;
+		if (j == nb) {
+			rs->b[nb].le = le;
+			rs->b[nb++].count = 0;
+		}
 	}
-	/* sort the le values alone: qsort on the struct is as good */
-	qsort(rs->b, nb, sizeof *rs->b, cmp_double);
+	stats_buckets_sort(rs->b, nb);
 	for (i = 0; i < rs->n; i++) {
 		label_number(series_at(reg, rs->idx[i]), "le", &le);
 		for (j = 0; j < nb && rs->b[j].le != le; j++)
@@ -940,8 +933,8 @@ increase_step(void *ctx, int64_t ts_ms, double v)
 
 /* The rule's value on this worker now; NAN when unknown. */
 static double
-value_of(struct rules *r, const struct rrule *rr, struct series_reg *reg,
-    struct rstate *rs, int64_t now_ms)
+value_of(const struct rrule *rr, struct series_reg *reg, struct rstate *rs,
+    int64_t now_ms)
 {
 	struct series *s;
 	struct increase in;
@@ -972,6 +965,8 @@ value_of(struct rules *r, const struct rrule *rr, struct series_reg *reg,
 		return v;
 	case OP_QUANTILE:
 		if (rs->summary) {
+			/* the worker's own quantile: current only if it
+			 * came within the window */
 			for (i = 0; i < rs->n; i++) {
 				s = series_at(reg, rs->idx[i]);
 				if (s->npoints == 0 || isnan(s->last) ||
@@ -998,7 +993,6 @@ value_of(struct rules *r, const struct rrule *rr, struct series_reg *reg,
 			return NAN;
 		return stats_histogram_quantile(rr->e.q, rs->b, rs->nb);
 	}
-	(void)r;
 	return NAN;
 }
 
@@ -1214,7 +1208,7 @@ rules_eval(struct rules *r, struct series_reg *reg, uint32_t worker,
 			}
 			continue;
 		}
-		v = value_of(r, rr, reg, rs, now_ms);
+		v = value_of(rr, reg, rs, now_ms);
 		if (isnan(v))
 			continue;
 		rs->value = v;

@@ -33,7 +33,7 @@
 #define RULES_STALE_MS		300000
 /* A worker is told a rule's series is not exposed only after it has been
  * evaluated for this long (and, for a scraped name, been scraped). */
-#define RULES_GRACE_MS		30000
+#define RULES_GRACE_MS		60000
 
 struct rules;
 
