@@ -13,6 +13,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_record_entry,
 	&cmd_export_entry,
 	&cmd_check_entry,
+	&cmd_incidents_entry,
+	&cmd_ack_entry,
+	&cmd_note_entry,
+	&cmd_resolve_entry,
 	NULL
 };
 

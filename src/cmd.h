@@ -45,6 +45,10 @@ struct cmd_ctx {
 extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_incidents_entry;
+extern const struct cmd_entry cmd_ack_entry;
+extern const struct cmd_entry cmd_note_entry;
+extern const struct cmd_entry cmd_resolve_entry;
 
 /* The table, NULL-terminated. */
 extern const struct cmd_entry *const cmd_table[];

@@ -795,6 +795,40 @@ incidents_find_open(const struct incidents *in, const char *worker,
 	return c != NULL ? c->pub.id : -1;
 }
 
+int64_t
+incidents_find_ref(const struct incidents *in, const char *ref, char *err,
+    size_t errlen)
+{
+	const char *s = ref;
+	char *end;
+	long long id;
+	int64_t found;
+
+	if (empty(ref)) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "which incident? give an ID or "
+			    "a WORKER");
+		return -1;
+	}
+	if (*s == '#')
+		s++;
+	if (*s >= '0' && *s <= '9') {
+		id = strtoll(s, &end, 10);
+		if (*end == '\0') {
+			if (find(in, id) != NULL)
+				return id;
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "no incident #%s", s);
+			return -1;
+		}
+	}
+	if ((found = incidents_find_open(in, ref, NULL)) >= 0)
+		return found;
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "no open incident on worker %s", ref);
+	return -1;
+}
+
 static int
 cache_match(const struct listcache *lc, const char *worker, int open_only)
 {
@@ -851,6 +885,14 @@ done:
 	lc->used = ++in->uses;
 	*out = lc->v;
 	return lc->n;
+}
+
+const struct incident *
+incidents_get(const struct incidents *in, int64_t id)
+{
+	struct inc *c = find(in, id);
+
+	return c != NULL ? &c->pub : NULL;
 }
 
 size_t

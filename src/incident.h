@@ -166,6 +166,16 @@ int64_t incidents_find_open(const struct incidents *in, const char *worker,
     const char *cls_or_null);
 
 /*
+ * The incident an operator means by ref: "12" or "#12" is an id the
+ * tracker knows, anything else a worker, meaning its newest open
+ * incident.  Returns the id, or -1 with a message in err: "no incident
+ * #12", "no open incident on worker W", "which incident? give an ID or
+ * a WORKER" (ref NULL or empty).
+ */
+int64_t incidents_find_ref(const struct incidents *in, const char *ref,
+    char *err, size_t errlen);
+
+/*
  * Views for the console and the reports.  *out is set to an array owned
  * by the tracker, valid until the next call that changes the tracker
  * (trigger, condition, tick, ack, note, resolve, attempt, flush, free);
@@ -176,6 +186,8 @@ int64_t incidents_find_open(const struct incidents *in, const char *worker,
  * how many. */
 size_t incidents_list(const struct incidents *in, const char *worker_or_null,
     int open_only, const struct incident **out);
+/* Incident id, or NULL when the tracker does not have it. */
+const struct incident *incidents_get(const struct incidents *in, int64_t id);
 /* The timeline of incident id, oldest first; 0 (and *out NULL) when id is
  * unknown. */
 size_t incidents_timeline(const struct incidents *in, int64_t id,
