@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "cmd.h"
 #include "incident.h"
 #include "patterns.h"
 #include "store.h"
@@ -940,6 +941,132 @@ test_patterns_live(void **state)
 	incidents_free(in);
 }
 
+/* ---- the :ack, :note and :resolve commands ---- */
+
+/* The commands reach the tracker through the engine; here the "engine"
+ * is this file's tracker (this strong definition replaces the library's
+ * stand-in; the test links nothing else of the engine). */
+static struct incidents *cmd_tracker;
+
+struct incidents *
+engine_incidents(struct engine *eng)
+{
+	return cmd_tracker;
+}
+
+static int
+run(const struct cmd_entry *ce, int live, char **out, char **errs,
+    int argc, ...)
+{
+	struct cmd_ctx ctx;
+	char *argv[8];
+	size_t outlen, errlen;
+	va_list ap;
+	int i, rc;
+
+	va_start(ap, argc);
+	for (i = 0; i < argc; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	argv[argc] = NULL;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.out = open_memstream(out, &outlen);
+	ctx.err = open_memstream(errs, &errlen);
+	ctx.engine = live ? (struct engine *)&cmd_tracker : NULL;
+	ctx.who = "ann on /dev/pts/3";
+	rc = ce->exec(&ctx, argc, argv);
+	fclose(ctx.out);
+	fclose(ctx.err);
+	return rc;
+}
+
+#define RUN(rc, ce, live, ...) do {					\
+	free(out);							\
+	free(errs);							\
+	out = errs = NULL;						\
+	assert_int_equal(run(ce, live, &out, &errs,			\
+	    (int)(sizeof (char *[]){ __VA_ARGS__ } / sizeof (char *)),	\
+	    __VA_ARGS__), rc);						\
+} while (0)
+
+static void
+test_commands(void **state)
+{
+	const struct incident_entry *e;
+	char *out = NULL, *errs = NULL;
+	size_t n;
+
+	cmd_tracker = incidents_new(NULL, 10000);
+	trig(cmd_tracker, "llm-0", "crash", SEVERITY_CRITICAL, "exited", 1000);
+	trig(cmd_tracker, "llm-0", "latency", SEVERITY_WARNING, "p99", 2000);
+	trig(cmd_tracker, "llm-1", "leak", SEVERITY_WARNING, "leak", 3000);
+
+	/* on the command line */
+	RUN(1, &cmd_ack_entry, 0, "ack", "1");
+	assert_string_equal(errs, "ack: only in the live console\n");
+	RUN(1, &cmd_note_entry, 0, "note", "1", "x");
+	assert_string_equal(errs, "note: only in the live console\n");
+	RUN(1, &cmd_resolve_entry, 0, "resolve", "1");
+	assert_string_equal(errs, "resolve: only in the live console\n");
+	assert_true((cmd_ack_entry.flags & CMD_PROMPT) != 0);
+	assert_true((cmd_ack_entry.flags & CMD_REPLAY) == 0);
+
+	/* missing arguments */
+	RUN(2, &cmd_ack_entry, 1, "ack");
+	assert_string_equal(errs, "usage: ack ID|WORKER\n");
+	RUN(2, &cmd_note_entry, 1, "note", "1");
+	assert_string_equal(errs, "usage: note ID|WORKER TEXT...\n");
+	RUN(2, &cmd_resolve_entry, 1, "resolve", "1", "2");
+
+	/* by id, by worker (its newest open incident) */
+	RUN(0, &cmd_ack_entry, 1, "ack", "#1");
+	assert_string_equal(out, "incident #1 (llm-0 crash) acknowledged\n");
+	assert_string_equal(errs, "");
+	assert_string_equal(get(cmd_tracker, 1)->acked_by,
+	    "ann on /dev/pts/3");
+	RUN(0, &cmd_ack_entry, 1, "ack", "llm-0");
+	assert_string_equal(out, "incident #2 (llm-0 latency) "
+	    "acknowledged\n");
+	RUN(1, &cmd_ack_entry, 1, "ack", "2");
+	assert_string_equal(errs, "ack: incident #2 was already acknowledged "
+	    "by ann on /dev/pts/3\n");
+	RUN(1, &cmd_ack_entry, 1, "ack", "9");
+	assert_string_equal(errs, "ack: no incident #9\n");
+	RUN(1, &cmd_ack_entry, 1, "ack", "llm-7");
+	assert_string_equal(errs, "ack: no open incident on worker llm-7\n");
+
+	RUN(0, &cmd_note_entry, 1, "note", "3", "heap", "grows", "in",
+	    "the tokenizer");
+	assert_string_equal(out, "note added to incident #3 (llm-1 leak)\n");
+	n = incidents_timeline(cmd_tracker, 3, &e);
+	assert_int_equal(n, 2);
+	assert_string_equal(e[1].text,
+	    "ann on /dev/pts/3: heap grows in the tokenizer");
+	RUN(1, &cmd_note_entry, 1, "note", "12", "x");
+	assert_string_equal(errs, "note: no incident #12\n");
+
+	RUN(0, &cmd_resolve_entry, 1, "resolve", "llm-1");
+	assert_string_equal(out, "incident #3 (llm-1 leak) resolved\n");
+	assert_string_equal(get(cmd_tracker, 3)->resolved_by,
+	    "ann on /dev/pts/3");
+	RUN(1, &cmd_resolve_entry, 1, "resolve", "3");
+	assert_string_equal(errs, "resolve: incident #3 is already resolved "
+	    "(by ann on /dev/pts/3)\n");
+	RUN(1, &cmd_resolve_entry, 1, "resolve", "llm-1");
+	assert_string_equal(errs, "resolve: no open incident on worker "
+	    "llm-1\n");
+	/* a note on a resolved incident is fine */
+	RUN(0, &cmd_note_entry, 1, "note", "3", "fixed in 1.4.2");
+
+	/* an engine without a tracker */
+	incidents_free(cmd_tracker);
+	cmd_tracker = NULL;
+	RUN(1, &cmd_ack_entry, 1, "ack", "1");
+	assert_string_equal(errs, "ack: this engine tracks no incidents\n");
+	free(out);
+	free(errs);
+}
+
 int
 main(void)
 {
@@ -961,6 +1088,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_patterns_live),
+		cmocka_unit_test(test_commands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
