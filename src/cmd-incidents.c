@@ -456,11 +456,11 @@ print_table(struct report *r)
 	grid_print(&g, &r->out, "");
 	grid_free(&g);
 
-	buf_adds(&r->out, "\n");
+	buf_adds(&r->out, "\nby worker:\n");
 	pattern_table(r, PATTERN_BY_WORKER, "WORKER");
-	buf_adds(&r->out, "\n");
+	buf_adds(&r->out, "\nby class:\n");
 	pattern_table(r, PATTERN_BY_CLASS, "CLASS");
-	buf_adds(&r->out, "\n");
+	buf_adds(&r->out, "\nrecurring errors (back after being resolved):\n");
 	recurring_table(r);
 }
 
