@@ -2,9 +2,11 @@
  * memhealth.c -- RSS growth, leak verdict, time to the limit, risk.
  *
  * The points live in a ring written twice (at i and i + MEMHEALTH_POINTS)
- * so that the window is always one contiguous run, and the regression is
- * recomputed over it each update: two passes over at most 720 points,
- * exact, with no running sums to drift.
+ * so that the window is always one contiguous run.  The regression comes
+ * from running sums (O(1) per point added or dropped), re-centred on the
+ * window's mean every MEMHEALTH_RECENTRE points so that rounding cannot
+ * build up.  The texts are rebuilt only when a figure they show changes:
+ * formatting costs more than all the arithmetic.
  */
 #include "memhealth.h"
 
@@ -15,6 +17,9 @@
 #include "stats.h"
 #include "units.h"
 #include "util.h"
+
+/* Re-centre the running sums after this many points. */
+#define MEMHEALTH_RECENTRE	128
 
 void
 memhealth_init(struct memhealth *m, int64_t window_ms)
@@ -33,6 +38,9 @@ memhealth_reset(struct memhealth *m)
 	m->start = m->n = 0;
 	m->origin_ms = m->last_ms = 0;
 	m->restarts = NAN;
+	m->pushes = 0;
+	stats_linsum_init(&m->sums, 0, 0);
+	m->text_valid = 0;
 }
 
 const char *
@@ -56,23 +64,56 @@ memhealth_mitigation_name(int mitigation)
 	return names[mitigation];
 }
 
+/* Sum the window again about its mean. */
+static void
+recentre(struct memhealth *m)
+{
+	double mt = 0, mv = 0;
+	int i;
+
+	for (i = m->start; i < m->start + m->n; i++) {
+		mt += m->t[i];
+		mv += m->v[i];
+	}
+	if (m->n > 0) {
+		mt /= m->n;
+		mv /= m->n;
+	}
+	stats_linsum_init(&m->sums, mt, mv);
+	for (i = m->start; i < m->start + m->n; i++)
+		stats_linsum_add(&m->sums, m->t[i], m->v[i]);
+	m->pushes = 0;
+}
+
+static void
+drop_oldest(struct memhealth *m)
+{
+	stats_linsum_remove(&m->sums, m->t[m->start], m->v[m->start]);
+	m->start = (m->start + 1) % MEMHEALTH_POINTS;
+	m->n--;
+}
+
 static void
 push(struct memhealth *m, int64_t ts_ms, double rss)
 {
+	double t;
 	int i;
 
-	if (m->n == 0)
+	if (m->n == 0) {
 		m->origin_ms = ts_ms;
-	if (m->n == MEMHEALTH_POINTS) {
-		m->start = (m->start + 1) % MEMHEALTH_POINTS;
-		m->n--;
+		stats_linsum_init(&m->sums, 0, rss);
 	}
+	if (m->n == MEMHEALTH_POINTS)
+		drop_oldest(m);
+	t = (double)(ts_ms - m->origin_ms) / 1000;
 	i = (m->start + m->n) % MEMHEALTH_POINTS;
-	m->t[i] = m->t[i + MEMHEALTH_POINTS] =
-	    (double)(ts_ms - m->origin_ms) / 1000;
+	m->t[i] = m->t[i + MEMHEALTH_POINTS] = t;
 	m->v[i] = m->v[i + MEMHEALTH_POINTS] = rss;
 	m->n++;
 	m->last_ms = ts_ms;
+	stats_linsum_add(&m->sums, t, rss);
+	if (++m->pushes >= MEMHEALTH_RECENTRE)
+		recentre(m);
 }
 
 /* Drop the points older than the window before now_s. */
@@ -81,32 +122,51 @@ expire(struct memhealth *m, double now_s)
 {
 	double window_s = (double)m->window_ms / 1000;
 
-	while (m->n > 0 && now_s - m->t[m->start] > window_s) {
-		m->start = (m->start + 1) % MEMHEALTH_POINTS;
-		m->n--;
-	}
+	while (m->n > 0 && now_s - m->t[m->start] > window_s)
+		drop_oldest(m);
+}
+
+/* Seconds until head bytes are filled at slope bytes/s (> 0). */
+static double
+ttl(double head, double slope)
+{
+	if (head <= 0)
+		return 0;
+	return head / slope;
 }
 
 /* Formatting for the reason texts. */
 static void
 fmt_size(double bytes, char *buf, size_t len)
 {
+	static const char next[] = "KMGT";
 	char tmp[UNITS_FMT_MAX];
+	double a = fabs(bytes), unit = 1;
+	int i;
 
 	if (!isfinite(bytes)) {
 		snprintf(buf, len, "?");
 		return;
 	}
-	units_format_size((uint64_t)llround(fabs(bytes)), tmp, sizeof tmp);
+	/* "1.0M" rather than units_format_size's "1022K" */
+	for (i = 0; i < 4; i++, unit *= 1024) {
+		if (a >= 1000 * unit && a < 1024 * unit) {
+			snprintf(buf, len, "%s%.1f%c", bytes < 0 ? "-" : "",
+			    a / (1024 * unit), next[i]);
+			return;
+		}
+	}
+	units_format_size((uint64_t)llround(a), tmp, sizeof tmp);
 	snprintf(buf, len, "%s%s", bytes < 0 ? "-" : "", tmp);
 }
 
+/* Bytes per second: "1.0M/s" from 512K/s up, "6.0M/min" below. */
 static void
 fmt_rate(double bps, char *buf, size_t len)
 {
 	char tmp[UNITS_FMT_MAX + 1];
 
-	if (fabs(bps) >= 100 * 1024) {
+	if (fabs(bps) >= 512 * 1024) {
 		fmt_size(bps, tmp, sizeof tmp);
 		snprintf(buf, len, "%s/s", tmp);
 	} else {
@@ -177,15 +237,205 @@ memory_clause(const struct memhealth_result *r, double limit, char *buf,
 		snprintf(buf + off, len - off, ", not growing");
 }
 
+/* What the texts are made from. */
+struct texts {
+	const struct memhealth_result *r;
+	double	limit, allocated, swap;
+	int	rss_ok, history, frag_high, swapping;
+};
+
+#define TEXT_KEYS 16
+
+/* Keys of figures at (at least) the precision the texts show them with:
+ * equal keys, equal strings.  quantise: 1 part in 8192. */
+static int64_t
+quantise(double x)
+{
+	double mant;
+	int e;
+
+	if (isnan(x))
+		return INT64_MIN;
+	if (isinf(x))
+		return x > 0 ? INT64_MAX : INT64_MIN + 1;
+	mant = frexp(x, &e);
+	return (int64_t)e * 65536 + (int64_t)floor(mant * 8192);
+}
+
+/* A size as fmt_size shows it: the unit, then tenths below 9.95 and
+ * whole numbers above (rounded as printf rounds). */
+static int64_t
+size_key(double bytes)
+{
+	double a = fabs(bytes);
+	int64_t u = 0, k;
+
+	if (!isfinite(bytes))
+		return quantise(bytes);
+	while (a >= 1000 && u < 4) {
+		a /= 1024;
+		u++;
+	}
+	k = a < 9.95 ? (int64_t)nearbyint(a * 10) :
+	    100000 + (int64_t)nearbyint(a);
+	return (bytes < 0 ? -1 : 1) * (u << 40 | k);
+}
+
+/* A ratio as "%.3g" shows it: three significant digits. */
+static int64_t
+sig3_key(double x)
+{
+	int e;
+
+	if (!isfinite(x) || x == 0)
+		return quantise(x);
+	e = (int)floor(log10(fabs(x)));
+	return (int64_t)e * 10000 + (int64_t)nearbyint(x / pow(10, e - 2));
+}
+
+/* A duration as fmt_dur shows it. */
+static int64_t
+dur_key(double s)
+{
+	int64_t ms;
+
+	if (!isfinite(s) || s > 1e12)
+		return quantise(s);
+	ms = llround(s * 1000);
+	if (ms < 10000)
+		return ms / 100;
+	if (ms < 3600000)
+		return 1000000 + ms / 1000;
+	if (ms < 86400000)
+		return 2000000000 + ms / 60000;
+	return 3000000000LL + ms / 3600000;
+}
+
+/* Everything the texts show, at their precision, and nothing else. */
+static void
+text_key(const struct texts *tx, int64_t *key)
+{
+	const struct memhealth_result *r = tx->r;
+
+	memset(key, 0, TEXT_KEYS * sizeof key[0]);
+	key[0] = tx->rss_ok | tx->history << 1 | r->leak << 2 |
+	    r->growing << 3 | tx->frag_high << 4 | tx->swapping << 5 |
+	    isfinite(r->slope) << 6 | (int64_t)r->risk << 8 |
+	    (int64_t)r->mitigation << 12;
+	if (!tx->rss_ok)
+		return;
+	key[1] = size_key(r->rss);
+	key[2] = size_key(tx->limit);
+	key[3] = isfinite(r->limit_pct) ? llround(r->limit_pct) : INT64_MIN;
+	if (r->growing || r->mitigation == MITIGATE_RESTART) {
+		key[4] = fabs(r->slope) >= 512 * 1024 ? size_key(r->slope) :
+		    -size_key(r->slope * 60);
+		key[5] = dur_key(r->ttl_s);
+		key[6] = dur_key(r->ttl_lo_s);
+		key[7] = dur_key(r->ttl_hi_s);
+	}
+	if (tx->frag_high) {
+		key[8] = size_key(tx->allocated);
+		key[9] = sig3_key(r->fragmentation);
+		key[10] = size_key(r->rss - tx->allocated);
+	}
+	if (tx->swapping)
+		key[11] = size_key(tx->swap);
+	if (r->mitigation == MITIGATE_RESTART) {
+		key[12] = llround(r->r2 * 100);
+		key[13] = dur_key(r->span_s);
+	}
+}
+
+/* The reason (what decided the risk first, then the rest) and the
+ * mitigation text. */
+static void
+texts_build(const struct texts *tx, char *reason, size_t rlen, char *mit,
+    size_t mlen)
+{
+	const struct memhealth_result *r = tx->r;
+	char frag[160] = "", sw[64] = "", mem[200] = "", tmp[512];
+	char a[UNITS_FMT_MAX + 8], b[UNITS_FMT_MAX + 8];
+	char c[UNITS_FMT_MAX + 8];
+
+	reason[0] = '\0';
+	if (!tx->rss_ok && !tx->history)
+		snprintf(reason, rlen, "no RSS sample");
+	else {
+		if (tx->rss_ok)
+			memory_clause(r, tx->limit, mem, sizeof mem);
+		else
+			snprintf(mem, sizeof mem, "no RSS sample now");
+		if (tx->frag_high) {
+			fmt_size(tx->allocated, a, sizeof a);
+			fmt_size(r->rss, b, sizeof b);
+			snprintf(frag, sizeof frag, "fragmented heap: RSS %s "
+			    "holds %s of live data (%.3gx)", b, a,
+			    r->fragmentation);
+		}
+		if (tx->swapping) {
+			fmt_size(tx->swap, a, sizeof a);
+			snprintf(sw, sizeof sw, "%s in swap", a);
+		}
+		if (r->risk == RISK_MEDIUM && !r->leak && tx->frag_high) {
+			add_clause(reason, rlen, frag);
+			add_clause(reason, rlen, sw);
+			add_clause(reason, rlen, mem);
+		} else if (r->risk == RISK_MEDIUM && !r->leak) {
+			add_clause(reason, rlen, sw);
+			add_clause(reason, rlen, mem);
+		} else {
+			add_clause(reason, rlen, mem);
+			add_clause(reason, rlen, frag);
+			add_clause(reason, rlen, sw);
+		}
+	}
+
+	tmp[0] = '\0';
+	switch (r->mitigation) {
+	case MITIGATE_RESTART:
+		fmt_rate(r->slope, a, sizeof a);
+		fmt_dur(r->span_s, b, sizeof b);
+		snprintf(tmp, sizeof tmp, "restart: RSS grows %s with confidence "
+		    "(R2 %.2f over %s); a leak is not fragmentation, a trim "
+		    "would not return it", a, r->r2, b);
+		break;
+	case MITIGATE_TRIM:
+		fmt_size(r->rss - tx->allocated, a, sizeof a);
+		fmt_size(r->rss, b, sizeof b);
+		snprintf(tmp, sizeof tmp, "trim: %s of the %s RSS is free heap "
+		    "(fragmentation %.3gx) that malloc_trim can return", a, b,
+		    r->fragmentation);
+		break;
+	case MITIGATE_RAISE_LIMIT:
+		fmt_size(r->rss, a, sizeof a);
+		fmt_size(tx->limit, b, sizeof b);
+		if (r->growing) {
+			fmt_rate(r->slope, c, sizeof c);
+			snprintf(tmp, sizeof tmp, "raise the limit: RSS %s is %.0f%% "
+			    "of the %s limit and grows %s, not (yet) a leak",
+			    a, r->limit_pct, b, c);
+		} else
+			snprintf(tmp, sizeof tmp, "raise the limit: RSS %s holds at "
+			    "%.0f%% of the %s limit without a leak", a,
+			    r->limit_pct, b);
+		break;
+	case MITIGATE_NONE:
+		break;
+	}
+	/* the texts fit; should one not, it is cut, never overrun */
+	util_strlcpy(mit, tmp, mlen);
+}
+
 void
 memhealth_update(struct memhealth *m, const struct memhealth_input *in,
     struct memhealth_result *out)
 {
 	struct stats_linreg lr;
-	double limit, head, swap, min_span_s;
+	double limit, swap, min_span_s;
 	int rss_ok, frag_high, swapping, near;
-	char clause[200], a[UNITS_FMT_MAX + 8], b[UNITS_FMT_MAX + 8];
-	char c[UNITS_FMT_MAX + 8];
+	struct texts tx;
+	int64_t key[TEXT_KEYS];
 
 	/* a restart or a clock stepping back: the history no longer fits */
 	if (isfinite(in->restarts)) {
@@ -219,29 +469,39 @@ memhealth_update(struct memhealth *m, const struct memhealth_input *in,
 	/* growth */
 	if (m->n >= MEMHEALTH_FIT_MIN_POINTS &&
 	    out->span_s * 1000 >= MEMHEALTH_FIT_MIN_SPAN_MS &&
-	    stats_linreg(&m->t[m->start], &m->v[m->start], m->n, &lr) == 0) {
+	    stats_linsum_fit(&m->sums, m->t[m->start], &lr) == 0) {
 		out->slope = lr.slope;
 		out->slope_se = lr.slope_se;
 		out->r2 = lr.r2;
 		stats_linreg_slope_ci95(&lr, &out->slope_lo, &out->slope_hi);
 	}
-	out->growing = out->slope_lo > MEMHEALTH_LEAK_FLOOR;
+	/* growth with confidence, on enough data: the slope's lower bound
+	 * above the floor and a line that explains the points at least
+	 * somewhat; a leak when it explains them well */
 	min_span_s = MEMHEALTH_LEAK_MIN_SPAN_MS / 1000.0;
 	if (min_span_s > (double)m->window_ms / 2000)
 		min_span_s = (double)m->window_ms / 2000;
-	out->leak = out->growing && out->r2 >= MEMHEALTH_LEAK_MIN_R2 &&
+	out->growing = out->slope_lo > MEMHEALTH_LEAK_FLOOR &&
+	    out->r2 >= MEMHEALTH_GROW_MIN_R2 &&
 	    m->n >= MEMHEALTH_LEAK_MIN_POINTS && out->span_s >= min_span_s;
+	out->leak = out->growing && out->r2 >= MEMHEALTH_LEAK_MIN_R2;
 
-	/* time to the limit: at slope_hi it comes soonest */
+	/* time to the limit, from the regression line's value now (less
+	 * noisy than the last sample): soonest with the line's upper
+	 * bound now and slope_hi, latest with its lower bound and slope_lo */
 	if (isfinite(limit) && rss_ok) {
-		head = limit - out->rss;
-		if (head <= 0)
+		if (out->rss >= limit)
 			out->ttl_s = out->ttl_lo_s = out->ttl_hi_s = 0;
 		else if (out->growing) {
-			out->ttl_s = head / out->slope;
-			out->ttl_lo_s = head / out->slope_hi;
-			out->ttl_hi_s = out->slope_lo > 0 ?
-			    head / out->slope_lo : INFINITY;
+			double tn = m->t[m->start + m->n - 1], dt, level, w;
+
+			dt = tn - lr.t_mean;
+			level = lr.intercept + lr.slope * (tn - lr.t_first);
+			w = stats_t975(m->n - 2) * lr.resid_sd *
+			    sqrt(1.0 / m->n + dt * dt / lr.sxx);
+			out->ttl_s = ttl(limit - level, out->slope);
+			out->ttl_lo_s = ttl(limit - level - w, out->slope_hi);
+			out->ttl_hi_s = ttl(limit - level + w, out->slope_lo);
 		}
 	}
 
@@ -269,74 +529,33 @@ memhealth_update(struct memhealth *m, const struct memhealth_input *in,
 	else
 		out->risk = RISK_LOW;
 
-	/* the reason: what decided the risk first, then the rest */
-	if (!rss_ok && m->n == 0) {
-		snprintf(out->reason, sizeof out->reason, "no RSS sample");
-	} else {
-		char frag[160] = "", sw[64] = "", mem[200] = "";
-
-		if (rss_ok)
-			memory_clause(out, limit, mem, sizeof mem);
-		else
-			snprintf(mem, sizeof mem, "no RSS sample now");
-		if (frag_high) {
-			fmt_size(in->allocated, a, sizeof a);
-			fmt_size(out->rss, b, sizeof b);
-			snprintf(frag, sizeof frag, "fragmented heap: RSS %s "
-			    "holds %s of live data (%.3gx)", b, a,
-			    out->fragmentation);
-		}
-		if (swapping) {
-			fmt_size(swap, a, sizeof a);
-			snprintf(sw, sizeof sw, "%s in swap", a);
-		}
-		if (out->risk == RISK_MEDIUM && !out->leak && frag_high) {
-			add_clause(out->reason, sizeof out->reason, frag);
-			add_clause(out->reason, sizeof out->reason, sw);
-			add_clause(out->reason, sizeof out->reason, mem);
-		} else if (out->risk == RISK_MEDIUM && !out->leak) {
-			add_clause(out->reason, sizeof out->reason, sw);
-			add_clause(out->reason, sizeof out->reason, mem);
-		} else {
-			add_clause(out->reason, sizeof out->reason, mem);
-			add_clause(out->reason, sizeof out->reason, frag);
-			add_clause(out->reason, sizeof out->reason, sw);
-		}
-	}
-
 	/* the ideal mitigation; the caller keeps it only when the worker
 	 * has a matching action */
-	out->mitigation = MITIGATE_NONE;
-	clause[0] = '\0';
-	if (out->leak) {
+	if (out->leak)
 		out->mitigation = MITIGATE_RESTART;
-		fmt_rate(out->slope, a, sizeof a);
-		fmt_dur(out->span_s, b, sizeof b);
-		snprintf(clause, sizeof clause, "restart: RSS grows %s with "
-		    "confidence (R2 %.2f over %s); a leak is not "
-		    "fragmentation, a trim would not return it", a, out->r2,
-		    b);
-	} else if (frag_high) {
+	else if (frag_high)
 		out->mitigation = MITIGATE_TRIM;
-		fmt_size(out->rss - in->allocated, a, sizeof a);
-		fmt_size(out->rss, b, sizeof b);
-		snprintf(clause, sizeof clause, "trim: %s of the %s RSS is "
-		    "free heap (fragmentation %.3gx) that malloc_trim can "
-		    "return", a, b, out->fragmentation);
-	} else if (near) {
+	else if (near)
 		out->mitigation = MITIGATE_RAISE_LIMIT;
-		fmt_size(out->rss, a, sizeof a);
-		fmt_size(limit, b, sizeof b);
-		if (out->growing) {
-			fmt_rate(out->slope, c, sizeof c);
-			snprintf(clause, sizeof clause, "raise the limit: RSS "
-			    "%s is %.0f%% of the %s limit and grows %s, not "
-			    "(yet) a leak", a, out->limit_pct, b, c);
-		} else
-			snprintf(clause, sizeof clause, "raise the limit: RSS "
-			    "%s holds at %.0f%% of the %s limit without a "
-			    "leak", a, out->limit_pct, b);
+	else
+		out->mitigation = MITIGATE_NONE;
+
+	tx.r = out;
+	tx.limit = limit;
+	tx.allocated = in->allocated;
+	tx.swap = swap;
+	tx.rss_ok = rss_ok;
+	tx.history = m->n > 0;
+	tx.frag_high = frag_high;
+	tx.swapping = swapping;
+	text_key(&tx, key);
+	if (!m->text_valid || memcmp(key, m->text_key, sizeof key) != 0) {
+		texts_build(&tx, m->reason, sizeof m->reason,
+		    m->mitigation_text, sizeof m->mitigation_text);
+		memcpy(m->text_key, key, sizeof key);
+		m->text_valid = 1;
 	}
-	util_strlcpy(out->mitigation_text, clause,
+	memcpy(out->reason, m->reason, sizeof out->reason);
+	memcpy(out->mitigation_text, m->mitigation_text,
 	    sizeof out->mitigation_text);
 }

@@ -15,16 +15,19 @@
 
 #include <stdint.h>
 
+#include "stats.h"
+
 #define MEMHEALTH_WINDOW_DEFAULT_MS	(10 * 60 * 1000)
 #define MEMHEALTH_POINTS	720	/* kept at most; closer samples than
 					   window / 720 are not kept */
-/* regression usable (slope, growth, time to the limit) */
+/* regression shown (slope, its interval, R^2) */
 #define MEMHEALTH_FIT_MIN_POINTS	10
 #define MEMHEALTH_FIT_MIN_SPAN_MS	10000
-/* leak verdict */
+/* growth (and the time to the limit) and the leak verdict */
 #define MEMHEALTH_LEAK_MIN_POINTS	20
 #define MEMHEALTH_LEAK_MIN_SPAN_MS	60000	/* or half the window */
 #define MEMHEALTH_LEAK_FLOOR		(65536.0 / 60)	/* 64K/min, bytes/s */
+#define MEMHEALTH_GROW_MIN_R2		0.3
 #define MEMHEALTH_LEAK_MIN_R2		0.6
 /* risk */
 #define MEMHEALTH_CRIT_PCT		95.0	/* of the limit */
@@ -42,10 +45,18 @@ struct memhealth {
 	int64_t	 last_ms;	/* newest kept point */
 	double	 restarts;	/* last seen restart count, NAN unknown */
 	int	 start, n;	/* the window is t[start .. start + n) */
+	int	 pushes;	/* since the sums were last re-centred */
+	struct stats_linsum sums;	/* of the window's points */
 	/* each point is written at i and i + MEMHEALTH_POINTS, so the
-	 * window is always one contiguous run for stats_linreg */
+	 * window is always one contiguous run */
 	double	 t[2 * MEMHEALTH_POINTS];	/* seconds since origin_ms */
 	double	 v[2 * MEMHEALTH_POINTS];	/* RSS bytes */
+	/* the texts of the last update, and what they were made from:
+	 * rebuilt only when a figure they show has changed */
+	int	 text_valid;
+	int64_t	 text_key[16];
+	char	 reason[200];
+	char	 mitigation_text[160];
 };
 
 struct memhealth_input {
@@ -79,15 +90,18 @@ struct memhealth_result {
 				   NAN below MEMHEALTH_FIT_MIN_* */
 	double	slope_se, r2;	/* its standard error and R^2 */
 	double	slope_lo, slope_hi;	/* 95% interval */
-	int	growing;	/* slope_lo > MEMHEALTH_LEAK_FLOOR */
-	int	leak;		/* growing, R^2 >= MEMHEALTH_LEAK_MIN_R2, at
-				   least MEMHEALTH_LEAK_MIN_POINTS points
-				   spanning MEMHEALTH_LEAK_MIN_SPAN_MS */
-	double	ttl_s, ttl_lo_s, ttl_hi_s;	/* seconds until the limit at
-				   slope, slope_hi and slope_lo (ttl_hi_s
-				   +Inf when slope_lo <= 0); 0 at or above
-				   the limit; NAN with no limit or when not
-				   growing */
+	int	growing;	/* slope_lo > MEMHEALTH_LEAK_FLOOR, R^2 >=
+				   MEMHEALTH_GROW_MIN_R2, at least
+				   MEMHEALTH_LEAK_MIN_POINTS points spanning
+				   MEMHEALTH_LEAK_MIN_SPAN_MS (or half the
+				   window when that is shorter) */
+	int	leak;		/* growing and R^2 >= MEMHEALTH_LEAK_MIN_R2 */
+	double	ttl_s, ttl_lo_s, ttl_hi_s;	/* seconds until the limit:
+				   from the regression line's value now at
+				   slope, and its 95% bounds (the line's
+				   upper bound at slope_hi, its lower bound
+				   at slope_lo); 0 at or above the limit;
+				   NAN with no limit or when not growing */
 	double	fragmentation;	/* rss / allocated, NAN unknown */
 	double	efficiency;	/* 100 * allocated / rss, capped to 0..100;
 				   NAN when allocated is unknown */

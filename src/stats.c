@@ -208,6 +208,88 @@ stats_linreg_slope_ci95(const struct stats_linreg *r, double *lo,
 	*hi = r->slope + w;
 }
 
+void
+stats_linsum_init(struct stats_linsum *s, double t_ref, double v_ref)
+{
+	s->n = 0;
+	s->t_ref = isfinite(t_ref) ? t_ref : 0;
+	s->v_ref = isfinite(v_ref) ? v_ref : 0;
+	s->st = s->sv = s->stt = s->stv = s->svv = 0;
+}
+
+void
+stats_linsum_add(struct stats_linsum *s, double t, double v)
+{
+	if (!isfinite(t) || !isfinite(v))
+		return;
+	t -= s->t_ref;
+	v -= s->v_ref;
+	s->n++;
+	s->st += t;
+	s->sv += v;
+	s->stt += t * t;
+	s->stv += t * v;
+	s->svv += v * v;
+}
+
+void
+stats_linsum_remove(struct stats_linsum *s, double t, double v)
+{
+	if (!isfinite(t) || !isfinite(v) || s->n < 1)
+		return;
+	if (s->n == 1) {
+		stats_linsum_init(s, s->t_ref, s->v_ref);
+		return;
+	}
+	t -= s->t_ref;
+	v -= s->v_ref;
+	s->n--;
+	s->st -= t;
+	s->sv -= v;
+	s->stt -= t * t;
+	s->stv -= t * v;
+	s->svv -= v * v;
+}
+
+int
+stats_linsum_fit(const struct stats_linsum *s, double t_first,
+    struct stats_linreg *out)
+{
+	double n = s->n, mt, mv, sxx, sxy, syy, ssr;
+
+	out->n = (size_t)n;
+	out->slope = out->intercept = out->slope_se = out->r2 = NAN;
+	out->resid_sd = out->t_mean = out->v_mean = out->sxx = NAN;
+	out->t_first = t_first;
+	if (n < 2)
+		return -1;
+	mt = s->st / n;
+	mv = s->sv / n;
+	sxx = s->stt - s->st * mt;
+	sxy = s->stv - s->st * mv;
+	syy = s->svv - s->sv * mv;
+	out->t_mean = s->t_ref + mt;
+	out->v_mean = s->v_ref + mv;
+	out->sxx = sxx;
+	/* rounding can leave a tiny spread where there is none */
+	if (!(sxx > 1e-12 * (s->stt + 1e-300)))
+		return -1;
+	out->slope = sxy / sxx;
+	out->intercept = out->v_mean - out->slope * (out->t_mean - t_first);
+	if (syy < 0)
+		syy = 0;
+	ssr = syy - out->slope * sxy;
+	if (ssr < 0)
+		ssr = 0;
+	if (syy > 1e-15 * (s->svv + 1e-300))
+		out->r2 = 1 - ssr / syy;
+	if (n >= 3) {
+		out->resid_sd = sqrt(ssr / (n - 2));
+		out->slope_se = out->resid_sd / sqrt(sxx);
+	}
+	return 0;
+}
+
 /* Quantiles of the normal and t distributions -------------------------- */
 
 double

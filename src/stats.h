@@ -105,6 +105,35 @@ int stats_linreg(const double *t, const double *v, size_t n,
 void stats_linreg_slope_ci95(const struct stats_linreg *r, double *lo,
     double *hi);
 
+/*
+ * The same fit from running sums, for a sliding window: points are added
+ * and removed in O(1).  The sums are taken about a reference point
+ * (t_ref, v_ref) chosen near the data, which keeps the cancellation in
+ * sum(t^2) - sum(t)^2 / n small; re-centre (stats_linsum_init at the
+ * window's mean, then add the points again) now and then to shed the
+ * rounding that removals leave behind.
+ */
+struct stats_linsum {
+	double	n;
+	double	t_ref, v_ref;
+	double	st, sv, stt, stv, svv;	/* about the reference */
+};
+
+/* Empty sums about (t_ref, v_ref). */
+void stats_linsum_init(struct stats_linsum *s, double t_ref, double v_ref);
+
+/* Add or remove the point (t, v); both must be finite (others are
+ * ignored).  Removing a point that was not added leaves nonsense. */
+void stats_linsum_add(struct stats_linsum *s, double t, double v);
+void stats_linsum_remove(struct stats_linsum *s, double t, double v);
+
+/* Fit the points in the sums, as stats_linreg, except that the
+ * intercept is the fitted value at t_first (the caller's first t, which
+ * the sums do not know).  Returns 0, or -1 with fewer than two points or
+ * no spread in t. */
+int stats_linsum_fit(const struct stats_linsum *s, double t_first,
+    struct stats_linreg *out);
+
 /* The p-quantile of the standard normal distribution (0 < p < 1), to
  * full double precision.  -Inf at 0, +Inf at 1, NAN outside [0, 1]. */
 double stats_normal_quantile(double p);

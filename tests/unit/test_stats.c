@@ -249,6 +249,53 @@ test_linreg_noise_interval(void **state)
 	assert_true(inside >= 34);
 }
 
+/* Running sums over a sliding window agree with the two-pass fit. */
+static void
+test_linsum_sliding(void **state)
+{
+	enum { N = 5000, W = 300 };
+	static double t[N], v[N];
+	struct stats_linsum s;
+	struct stats_linreg a, b;
+	int i, start = 0;
+
+	(void)state;
+	lcg_seed(23);
+	for (i = 0; i < N; i++) {
+		t[i] = 1.7e9 + i * 1.5;
+		v[i] = 3e8 + 2e4 * i + 1e6 * lcg_gauss() +
+		    (i > 2500 ? 5e7 : 0);
+	}
+	stats_linsum_init(&s, t[0], v[0]);
+	for (i = 0; i < N; i++) {
+		stats_linsum_add(&s, t[i], v[i]);
+		if (i - start + 1 > W)
+			stats_linsum_remove(&s, t[start], v[start]), start++;
+		if (i % 97 == 0 && i > 2) {
+			assert_int_equal(stats_linreg(&t[start], &v[start],
+			    i - start + 1, &a), 0);
+			assert_int_equal(stats_linsum_fit(&s, t[start], &b), 0);
+			assert_int_equal(a.n, b.n);
+			assert_near(b.slope, a.slope, 1e-6 * fabs(a.slope));
+			assert_near(b.intercept, a.intercept, 1e-6 *
+			    fabs(a.intercept));
+			assert_near(b.slope_se, a.slope_se, 1e-4 * a.slope_se);
+			assert_near(b.r2, a.r2, 1e-6);
+		}
+	}
+	/* empty again, and the degenerate cases */
+	while (start < N)
+		stats_linsum_remove(&s, t[start], v[start]), start++;
+	assert_near(s.n, 0, 0);
+	assert_near(s.stt, 0, 0);
+	assert_int_equal(stats_linsum_fit(&s, 0, &b), -1);
+	stats_linsum_add(&s, 5, 1);
+	stats_linsum_add(&s, 5, 2);
+	assert_int_equal(stats_linsum_fit(&s, 5, &b), -1);
+	stats_linsum_add(&s, NAN, 2);
+	assert_near(s.n, 2, 0);
+}
+
 /* ------------------------------------------------------------ quantiles */
 
 static void
@@ -762,6 +809,7 @@ main(void)
 		cmocka_unit_test(test_linreg_hand),
 		cmocka_unit_test(test_linreg_perfect_line),
 		cmocka_unit_test(test_linreg_noise_interval),
+		cmocka_unit_test(test_linsum_sliding),
 		cmocka_unit_test(test_t_quantiles),
 		cmocka_unit_test(test_median_mad),
 		cmocka_unit_test(test_robust_z),
