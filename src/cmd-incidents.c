@@ -200,7 +200,7 @@ add_json_ts(struct buf *b, int64_t ms)
 static void
 fmt_time(int64_t ms, char *buf, size_t len)
 {
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0));
 	struct tm tm;
 
 	if (localtime_r(&t, &tm) == NULL ||
@@ -213,6 +213,9 @@ fmt_dur(double ms, char *buf, size_t len)
 {
 	if (isnan(ms))
 		util_strlcpy(buf, "-", len);
+	else if (fabs(ms) >= 9e18)	/* a damaged recording's times */
+		units_format_duration(ms < 0 ? INT64_MIN : INT64_MAX, buf,
+		    len);
 	else
 		units_format_duration((int64_t)llround(ms), buf, len);
 }
@@ -222,9 +225,11 @@ fmt_dur(double ms, char *buf, size_t len)
 static int64_t
 duration_ms(const struct report *r, const struct incident *p)
 {
-	int64_t end = p->open ? r->end_ms : p->resolved_ms;
+	int64_t end = p->open ? r->end_ms : p->resolved_ms, d;
 
-	return end > p->opened_ms ? end - p->opened_ms : 0;
+	if (end <= p->opened_ms)
+		return 0;
+	return __builtin_sub_overflow(end, p->opened_ms, &d) ? INT64_MAX : d;
 }
 
 static void
@@ -262,6 +267,8 @@ outcome(const struct incident *p)
 		    xstrdup("open");
 	if (strcmp(p->resolved_by, "auto") == 0)
 		return xstrdup("resolved (auto)");
+	if (*p->resolved_by == '\0')
+		return xstrdup("resolved");
 	return xasprintf("resolved by %s", p->resolved_by);
 }
 

@@ -290,7 +290,9 @@ check_due(struct incidents *in, struct inc *c, int64_t now_ms)
 	oneoff = oneoff_class(c->pub.cls) || !c->reported;
 	if (!oneoff && c->active)
 		return 0;
-	if (now_ms - c->inactive_ms < in->resolve_after_ms)
+	if (now_ms < c->inactive_ms ||
+	    (uint64_t)now_ms - (uint64_t)c->inactive_ms <
+	    (uint64_t)in->resolve_after_ms)
 		return 0;
 	units_format_duration(in->resolve_after_ms, d, sizeof d);
 	text = xasprintf(oneoff ? "resolved automatically: no new trigger "
@@ -400,7 +402,8 @@ load_rows(struct incidents *in, sqlite3 *db, const char *sql, int64_t p1)
 		}
 		insert(in, c);
 		if (c->pub.id >= in->next_id)
-			in->next_id = c->pub.id + 1;
+			in->next_id = c->pub.id < INT64_MAX ? c->pub.id + 1 :
+			    INT64_MAX;
 	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -463,8 +466,13 @@ incidents_new(struct store *st, int64_t resolve_after_ms)
 	db = store_db(st);
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM "
 	    "incidents", -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			in->next_id = sqlite3_column_int64(q, 0) + 1;
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			int64_t max = sqlite3_column_int64(q, 0);
+
+			/* at INT64_MAX the next INSERT fails, and says so */
+			in->next_id = max < 1 ? 1 : max < INT64_MAX ? max + 1 :
+			    max;
+		}
 		sqlite3_finalize(q);
 	}
 	/* the open ones, and the last resolved ones for the console */

@@ -28,6 +28,17 @@ nz(const char *s)
 	return s != NULL ? s : "";
 }
 
+/* b - a, saturated: times from a damaged recording may be anything. */
+static int64_t
+span(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(b, a, &d))
+		return b > a ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
 static int
 cmp64(int64_t a, int64_t b)
 {
@@ -111,20 +122,22 @@ group_figures(const struct incident *v, const size_t *ix, size_t m,
 	g->last_ms = v[ix[m - 1]].opened_ms;
 	for (i = 0; i < m; i++) {
 		p = &v[ix[i]];
-		if (p->opened_ms <= now_ms && p->opened_ms >= now_ms - HOUR_MS)
+		if (p->opened_ms <= now_ms && span(p->opened_ms, now_ms) <=
+		    HOUR_MS)
 			g->count_hour++;
-		if (p->opened_ms <= now_ms && p->opened_ms >= now_ms - DAY_MS)
+		if (p->opened_ms <= now_ms && span(p->opened_ms, now_ms) <=
+		    DAY_MS)
 			g->count_day++;
 		g->triggers += p->count;
 		if (p->open)
 			g->open++;
 		else {
 			g->resolved++;
-			ttr += (double)(p->resolved_ms - p->opened_ms);
+			ttr += (double)p->resolved_ms - (double)p->opened_ms;
 		}
 	}
 	/* consecutive gaps of sorted openings sum to last - first */
-	g->mtbf_ms = m >= 2 ? (double)(g->last_ms - g->first_ms) /
+	g->mtbf_ms = m >= 2 ? ((double)g->last_ms - (double)g->first_ms) /
 	    (double)(m - 1) : NAN;
 	g->mttr_ms = g->resolved > 0 ? ttr / g->resolved : NAN;
 }

@@ -195,9 +195,12 @@ check "missing file: exit 1" test $? -eq 1
 
 # ---- a file a recorder is writing ----
 spawn "$MODELTOP" record -c "$T/fleet.ini" --db "$T/live.db" --duration 20 2>/dev/null
+rec_pid=$!
 wait_for 10 test -s "$T/live.db"
 sleep 0.5
 out=$("$MODELTOP" incidents --db "$T/live.db" 2>&1)
 rc=$?
 check "while recording: exit 0 (rc=$rc, $out)" test "$rc" -eq 0
 check "while recording: an empty list" test "$out" = "no incidents"
+kill -TERM "$rec_pid" 2>/dev/null
+wait "$rec_pid" 2>/dev/null
