@@ -3,8 +3,8 @@
  *
  * The window is kept twice: as a ring in arrival order (to know which
  * value leaves) and sorted (so the median is read in constant time and
- * the MAD by merging the deviations on either side of the median).  An
- * update moves at most two runs of the sorted array.
+ * the MAD in O(log W) from the deviations on either side of the
+ * median).  An update moves at most two runs of the sorted array.
  */
 #include "anomaly.h"
 

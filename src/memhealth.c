@@ -326,7 +326,8 @@ text_key(const struct texts *tx, int64_t *key)
 		return;
 	key[1] = size_key(r->rss);
 	key[2] = size_key(tx->limit);
-	key[3] = isfinite(r->limit_pct) ? llround(r->limit_pct) : INT64_MIN;
+	key[3] = isfinite(r->limit_pct) ?
+	    (int64_t)nearbyint(r->limit_pct) : INT64_MIN;
 	if (r->growing || r->mitigation == MITIGATE_RESTART) {
 		key[4] = fabs(r->slope) >= 512 * 1024 ? size_key(r->slope) :
 		    -size_key(r->slope * 60);
@@ -342,7 +343,8 @@ text_key(const struct texts *tx, int64_t *key)
 	if (tx->swapping)
 		key[11] = size_key(tx->swap);
 	if (r->mitigation == MITIGATE_RESTART) {
-		key[12] = llround(r->r2 * 100);
+		key[12] = isfinite(r->r2) ? (int64_t)nearbyint(r->r2 * 100) :
+		    INT64_MIN;
 		key[13] = dur_key(r->span_s);
 	}
 }

@@ -163,9 +163,10 @@ double stats_mad(const double *x, size_t n, double median, double *scratch);
  * NAN when n is 0. */
 double stats_sorted_median(const double *s, size_t n);
 
-/* The MAD of n values sorted ascending (no NANs) about median, in O(n)
- * without scratch: the deviations on either side of the median are
- * already sorted and are merged. NAN when n is 0. */
+/* The MAD of n values sorted ascending (no NANs) about median, in
+ * O(log n) without scratch: the deviations on either side of the median
+ * are already sorted, and the median of the two runs is found by
+ * bisection.  NAN when n is 0. */
 double stats_sorted_mad(const double *s, size_t n, double median);
 
 /* Below this the MAD counts as zero in stats_robust_z. */
