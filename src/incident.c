@@ -10,6 +10,7 @@
  */
 #include "incident.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -366,6 +367,7 @@ load_rows(struct incidents *in, sqlite3 *db, const char *sql, int64_t p1)
 	sqlite3_stmt *q;
 	struct inc *c;
 	char *sev;
+	int64_t cnt;
 	int rc, s;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
@@ -390,7 +392,9 @@ load_rows(struct incidents *in, sqlite3 *db, const char *sql, int64_t p1)
 		c->pub.acked_ms = colint(q, 9);
 		c->acked_by = coldup(q, 10);
 		c->trigger = coldup(q, 11);
-		c->pub.count = (int)colint(q, 12);
+		cnt = colint(q, 12);
+		c->pub.count = cnt < 1 ? 1 : cnt > INT_MAX ? INT_MAX :
+		    (int)cnt;
 		c->pub.signature = (uint64_t)colint(q, 13);
 		c->exc_type = coldup(q, 14);
 		c->exc_message = coldup(q, 15);
@@ -593,7 +597,8 @@ incidents_trigger(struct incidents *in, const struct incident_trigger *t,
 	text = !empty(t->text) ? t->text : t->cls;
 	c = find_open(in, t->worker, t->cls);
 	if (c != NULL) {
-		c->pub.count++;
+		if (c->pub.count < INT_MAX)
+			c->pub.count++;
 		if (now_ms > c->pub.last_ms)
 			c->pub.last_ms = now_ms;
 		if (t->severity > c->pub.severity) {
@@ -617,7 +622,9 @@ incidents_trigger(struct incidents *in, const struct incident_trigger *t,
 			touch(in, c);
 	} else {
 		c = inc_new();
-		c->pub.id = in->next_id++;
+		c->pub.id = in->next_id;
+		if (in->next_id < INT64_MAX)
+			in->next_id++;
 		c->pub.open = 1;
 		c->pub.severity = t->severity;
 		c->pub.opened_ms = c->pub.last_ms = now_ms;

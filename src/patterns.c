@@ -7,6 +7,7 @@
  */
 #include "patterns.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,9 @@ group_figures(const struct incident *v, const size_t *ix, size_t m,
 		if (p->opened_ms <= now_ms && span(p->opened_ms, now_ms) <=
 		    DAY_MS)
 			g->count_day++;
-		g->triggers += p->count;
+		if (p->count > 0)
+			g->triggers = p->count > INT_MAX - g->triggers ?
+			    INT_MAX : g->triggers + p->count;
 		if (p->open)
 			g->open++;
 		else {

@@ -761,6 +761,70 @@ test_old_recording(void **state)
 	store_close(st);
 }
 
+/* A damaged recording: wrong types, extreme times, orphan entries. */
+static void
+test_damaged(void **state)
+{
+	struct store *st;
+	struct incidents *in;
+	const struct incident *v;
+	const struct incident_entry *e;
+	struct pattern_group *g;
+	struct pattern_recurring *r;
+	size_t n, ng;
+
+	st = store_open(path, STORE_WRITE, err, sizeof err);
+	assert_non_null(st);
+	store_close(st);
+	raw_exec("INSERT INTO incidents (id, worker, class, severity, opened, "
+	    "last_trigger, count, signature, resolved) VALUES "
+	    "(5, 'w', 'x', 'bogus', 100, -5, -3, 'zz', 50), "
+	    "(9223372036854775807, 'w', X'ff00fe', 'critical', "
+	    "-9223372036854775808, 0, 2147483648, NULL, 9223372036854775807); "
+	    "INSERT INTO incident_timeline (incident_id, ts, kind, text, "
+	    "severity) VALUES (77, 5, 'trigger', 'orphan', NULL), "
+	    "(5, 1, 'weird', X'c0afe2', 'nonsense'), (5, 2, '', '', NULL)");
+	st = store_open(path, STORE_READ, err, sizeof err);
+	assert_non_null(st);
+	in = incidents_load(st, INT64_MAX);
+	assert_non_null(in);
+	n = incidents_list(in, NULL, 0, &v);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[1].id, 5);
+	assert_int_equal(v[1].severity, SEVERITY_WARNING);	/* unknown */
+	assert_int_equal(incidents_timeline(in, 5, &e), 2);	/* not 77's */
+	assert_string_equal(e[0].text, "\xc0\xaf\xe2");	/* kept as is */
+	assert_string_equal(e[1].kind, "");
+	assert_int_equal(v[0].id, INT64_MAX);
+	assert_string_equal(v[0].trigger, "");
+	ng = patterns_group(v, n, PATTERN_BY_PAIR, INT64_MIN, &g);
+	assert_int_equal(ng, 2);
+	free(g);
+	ng = patterns_group(v, n, PATTERN_BY_ALL, INT64_MAX, &g);
+	assert_true(g[0].mttr_ms > 1e18);
+	free(g);
+	patterns_recurring(v, n, &r);
+	free(r);
+	incidents_free(in);
+	/* as of a time before everything but the extreme one */
+	in = incidents_load(st, 0);
+	assert_int_equal(incidents_list(in, NULL, 0, &v), 1);
+	assert_true(v[0].open);
+	incidents_free(in);
+	store_close(st);
+
+	/* a writer continues after them; the id space is exhausted, and
+	 * the flush says so instead of overwriting */
+	st = store_open(path, STORE_WRITE, err, sizeof err);
+	assert_non_null(st);
+	in = incidents_new(st, 1000);
+	trig(in, "w", "crash", SEVERITY_INFO, "x", 1000);
+	assert_int_equal(incidents_flush(in, err, sizeof err), -1);
+	assert_non_null(strstr(err, "writing incidents"));
+	incidents_free(in);
+	store_close(st);
+}
+
 /* ---- patterns ---- */
 
 #define MIN	(60 * 1000LL)
@@ -1086,6 +1150,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_old_recording, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_patterns_live),
 		cmocka_unit_test(test_commands),
