@@ -974,6 +974,11 @@ static const struct key_spec keys[] = {
 	{ SEC_MODELTOP, "scrape_timeout", p_duration, MODELTOP(scrape_timeout_ms), 1, 0 },
 	{ SEC_MODELTOP, "scrape_max_size", p_size, MODELTOP(scrape_max_size), 1 << 10, 0 },
 	{ SEC_MODELTOP, "theme", p_string, MODELTOP(theme), 0, 0 },
+	{ SEC_MODELTOP, "resolve_after", p_duration, MODELTOP(resolve_after_ms), 0, 0 },
+	{ SEC_MODELTOP, "crashloop_restarts", p_int, MODELTOP(crashloop_restarts), 1, 1000 },
+	{ SEC_MODELTOP, "crashloop_window", p_duration, MODELTOP(crashloop_window_ms), 1000, 0 },
+	{ SEC_MODELTOP, "memory_window", p_duration, MODELTOP(memory_window_ms), 60000, 0 },
+	{ SEC_MODELTOP, "log_rules", p_path, MODELTOP(log_rules), 0, 0 },
 
 	{ SEC_WORKER, "pid", p_pid, WORKER(pid), 0, 0 },
 	{ SEC_WORKER, "pid_file", p_pid_file, WORKER(pid_file), 0, 0 },
@@ -1109,6 +1114,10 @@ config_init(struct config *cfg)
 	cfg->scrape_timeout_ms = 0;
 	cfg->scrape_max_size = UINT64_C(8) << 20;
 	cfg->theme = xstrdup("default");
+	cfg->resolve_after_ms = 5 * 60 * 1000;
+	cfg->crashloop_restarts = 3;
+	cfg->crashloop_window_ms = 5 * 60 * 1000;
+	cfg->memory_window_ms = 10 * 60 * 1000;
 }
 
 static struct cfg_worker *
@@ -1234,6 +1243,7 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->db);
 	free(cfg->theme);
+	free(cfg->log_rules);
 	memset(cfg, 0, sizeof *cfg);
 }
 

@@ -95,6 +95,11 @@ struct config {
 	int64_t		 scrape_timeout_ms;	/* default 0 = 80% of interval */
 	uint64_t	 scrape_max_size;	/* default 8M */
 	char		*theme;		/* default "default" */
+	int64_t		 resolve_after_ms;	/* incidents auto-resolve; default 5m */
+	int		 crashloop_restarts;	/* restarts within crashloop_window */
+	int64_t		 crashloop_window_ms;	/* that make a crash loop; 3 in 5m */
+	int64_t		 memory_window_ms;	/* RSS regression window; default 10m */
+	char		*log_rules;	/* extra log classification rules, or NULL */
 	struct cfg_worker *workers;
 	size_t		 nworkers;
 	struct cfg_action *actions;

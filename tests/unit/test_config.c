@@ -785,7 +785,8 @@ static const struct {
 	{ 4, "interval: repeated in this section (first at line 3)" },
 	{ 5, "max_size: expected a size of at least 1.0M (got \"512K\")" },
 	{ 6, "unknown key \"colour\" in [modeltop]: expected interval, db, "
-	    "retention, max_size, scrape_timeout, scrape_max_size or theme" },
+	    "retention, max_size, scrape_timeout, scrape_max_size, theme, resolve_after, crashloop_restarts, "
+	    "crashloop_window, memory_window or log_rules" },
 	{ 7, "unknown section [bogus]: expected [modeltop], [worker NAME], "
 	    "[action NAME] or [rule NAME]" },
 	{ 9, "[worker] needs a name: [worker NAME]" },
