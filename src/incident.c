@@ -99,13 +99,43 @@ sync(struct inc *c)
 	c->pub.resolved_by = nz(c->resolved_by);
 }
 
+/* Entry kinds: the known ones point at these (one allocation less per
+ * entry), others are copied. */
+static const char *const kinds[] = {
+	INCIDENT_EV_TRIGGER, INCIDENT_EV_JOIN, INCIDENT_EV_CLEARED,
+	INCIDENT_EV_ACK, INCIDENT_EV_NOTE, INCIDENT_EV_RESOLVE,
+	INCIDENT_EV_ATTEMPT
+};
+
+static const char *
+kind_intern(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(kinds); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return kinds[i];
+	return xstrdup(kind);
+}
+
+static void
+kind_free(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(kinds); i++)
+		if (kind == kinds[i])
+			return;
+	free((char *)kind);
+}
+
 static void
 inc_free(struct inc *c)
 {
 	size_t i;
 
 	for (i = 0; i < c->ntl; i++) {
-		free((char *)c->tl[i].kind);
+		kind_free(c->tl[i].kind);
 		free((char *)c->tl[i].text);
 	}
 	free(c->tl);
@@ -153,7 +183,7 @@ entry_add(struct incidents *in, struct inc *c, int64_t ts_ms,
 {
 	tl_reserve(c);
 	c->tl[c->ntl].ts_ms = ts_ms;
-	c->tl[c->ntl].kind = xstrdup(kind);
+	c->tl[c->ntl].kind = kind_intern(kind);
 	c->tl[c->ntl].text = xstrdup(nz(text));
 	c->tlsev[c->ntl] = (signed char)sev;
 	c->ntl++;
@@ -443,7 +473,7 @@ load_timelines(struct incidents *in, sqlite3 *db, int64_t min_id,
 		sev = (const char *)sqlite3_column_text(q, 4);
 		tl_reserve(c);
 		c->tl[c->ntl].ts_ms = sqlite3_column_int64(q, 1);
-		c->tl[c->ntl].kind = xstrdup(nz(kind));
+		c->tl[c->ntl].kind = kind_intern(nz(kind));
 		c->tl[c->ntl].text = xstrdup(nz((const char *)
 		    sqlite3_column_text(q, 3)));
 		c->tlsev[c->ntl] = (signed char)parse_severity(sev);
