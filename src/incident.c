@@ -59,6 +59,8 @@ struct incidents {
 	struct inc     **v;		/* by id, ascending */
 	size_t		 n, cap;
 	size_t		 nresolved;
+	struct inc     **open;		/* the open ones of v, by id */
+	size_t		 nopen, opencap;
 	int		 pending;	/* something to flush */
 
 	uint64_t	 gen;		/* bumped on every change */
@@ -202,7 +204,42 @@ inc_new(void)
 	return c;
 }
 
-/* Insert c keeping the array sorted by id (appends in the usual case). */
+/* The open list: few entries, scanned by every trigger and condition. */
+static void
+open_add(struct incidents *in, struct inc *c)
+{
+	in->open = xgrow(in->open, &in->opencap, in->nopen + 1,
+	    sizeof *in->open);
+	in->open[in->nopen++] = c;
+}
+
+static void
+open_del(struct incidents *in, struct inc *c)
+{
+	size_t i;
+
+	for (i = 0; i < in->nopen; i++)
+		if (in->open[i] == c) {
+			memmove(in->open + i, in->open + i + 1,
+			    (in->nopen - i - 1) * sizeof *in->open);
+			in->nopen--;
+			return;
+		}
+}
+
+static void
+open_rebuild(struct incidents *in)
+{
+	size_t i;
+
+	in->nopen = 0;
+	for (i = 0; i < in->n; i++)
+		if (in->v[i]->pub.open)
+			open_add(in, in->v[i]);
+}
+
+/* Insert c keeping the array sorted by id (appends in the usual case);
+ * a loader rebuilds the open list after. */
 static void
 insert(struct incidents *in, struct inc *c)
 {
@@ -218,6 +255,8 @@ insert(struct incidents *in, struct inc *c)
 	in->n++;
 	if (!c->pub.open)
 		in->nresolved++;
+	else
+		open_add(in, c);
 	changed(in);
 }
 
@@ -244,9 +283,9 @@ find_open(const struct incidents *in, const char *worker, const char *cls)
 	size_t i;
 	struct inc *c;
 
-	for (i = in->n; i > 0; i--) {
-		c = in->v[i - 1];
-		if (!c->pub.open || strcmp(c->pub.worker, worker) != 0)
+	for (i = in->nopen; i > 0; i--) {
+		c = in->open[i - 1];
+		if (strcmp(c->pub.worker, worker) != 0)
 			continue;
 		if (cls == NULL || strcmp(c->pub.cls, cls) == 0)
 			return c;
@@ -299,6 +338,7 @@ resolve(struct incidents *in, struct inc *c, int64_t now_ms, const char *by,
 	c->pub.resolved_ms = now_ms;
 	setstr(&c->resolved_by, by);
 	sync(c);
+	open_del(in, c);
 	in->nresolved++;
 	entry_add(in, c, now_ms, INCIDENT_EV_RESOLVE, text, -1);
 }
@@ -520,6 +560,7 @@ incidents_new(struct store *st, int64_t resolve_after_ms)
 		while (in->n > 0)
 			inc_free(in->v[--in->n]);
 		in->nresolved = 0;
+		in->nopen = 0;
 		return in;
 	}
 	for (i = 0; i < in->n; i++)
@@ -593,6 +634,7 @@ incidents_load(struct store *reader, int64_t at_ms)
 		if (!in->v[i]->pub.open)
 			in->nresolved++;
 	}
+	open_rebuild(in);
 	return in;
 }
 
@@ -606,6 +648,7 @@ incidents_free(struct incidents *in)
 	for (i = 0; i < in->n; i++)
 		inc_free(in->v[i]);
 	free(in->v);
+	free(in->open);
 	for (i = 0; i < NCACHE; i++) {
 		free(in->cache[i].worker);
 		free(in->cache[i].v);
@@ -712,8 +755,9 @@ incidents_tick(struct incidents *in, int64_t now_ms)
 	size_t i;
 	int n = 0;
 
-	for (i = 0; i < in->n; i++)
-		n += check_due(in, in->v[i], now_ms);
+	/* backwards: resolving removes from the list behind us */
+	for (i = in->nopen; i > 0; i--)
+		n += check_due(in, in->open[i - 1], now_ms);
 	if (n > 0 && in->st == NULL)
 		prune(in);
 	return n;
@@ -959,9 +1003,9 @@ incidents_open_count(const struct incidents *in, const char *worker_or_null)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < in->n; i++)
-		if (in->v[i]->pub.open && (worker_or_null == NULL ||
-		    strcmp(in->v[i]->pub.worker, worker_or_null) == 0))
+	for (i = 0; i < in->nopen; i++)
+		if (worker_or_null == NULL ||
+		    strcmp(in->open[i]->pub.worker, worker_or_null) == 0)
 			n++;
 	return n;
 }
