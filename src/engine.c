@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "analysis.h"
 #include "discover.h"
 #include "expo.h"
 #include "nvml.h"
@@ -43,6 +44,7 @@ struct engine {
 	struct scraper	*scraper;
 	struct nvml	*nvml;
 	struct discover_cache *discover;
+	struct analysis	*an;
 	int		 has_match;	/* some worker is found by match */
 
 	struct engine_event events[EVENT_RING];
@@ -146,6 +148,20 @@ put_gauge(struct engine *eng, struct worker *w, const char *metric,
 	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v);
 }
 
+void
+engine_put(struct engine *eng, struct worker *w, const char *metric,
+    int64_t ts_ms, double v)
+{
+	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v);
+}
+
+void
+engine_put_labels(struct engine *eng, struct worker *w, const char *metric,
+    const char *labels, size_t labels_len, int64_t ts_ms, double v)
+{
+	put(eng, w, metric, labels, labels_len, SERIES_GAUGE, ts_ms, v);
+}
+
 static void
 put_counter(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v)
@@ -177,6 +193,7 @@ worker_free(struct worker *w)
 {
 	if (w->ph_open)
 		proc_handle_close(&w->ph);
+	analysis_worker_free(w);
 	free(w->series_idx);
 	free(w->name);
 	free(w);
@@ -239,6 +256,8 @@ worker_track(struct engine *eng, struct worker *w, pid_t pid,
 		engine_event(eng, w->name, EV_RESTARTED,
 		    "restarted: process %d replaced by %d (restart %llu)",
 		    (int)w->pid, (int)pid, (unsigned long long)w->restarts);
+		if (eng->an != NULL)
+			analysis_exited(eng->an, w, 1, eng->tick_ms);
 	} else if (!w->seen) {
 		engine_event(eng, w->name, EV_STARTED,
 		    "found process %d", (int)pid);
@@ -473,16 +492,18 @@ put_up(struct engine *eng, struct worker *w, int64_t ts)
 
 	figures_compute(eng->series, w->series_idx, w->nseries, ts,
 	    ENGINE_RATE_WINDOW_MS, f);
-	if (!w->up)
-		return;
-	if (!isnan(f->req_rate))
-		put_gauge(eng, w, "requests_per_second", ts, f->req_rate);
-	if (!isnan(f->err_rate))
-		put_gauge(eng, w, "errors_per_second", ts, f->err_rate);
-	if (!isnan(f->p50_s))
-		put_gauge(eng, w, "latency_p50_seconds", ts, f->p50_s);
-	if (!isnan(f->p99_s))
-		put_gauge(eng, w, "latency_p99_seconds", ts, f->p99_s);
+	if (w->up) {
+		if (!isnan(f->req_rate))
+			put_gauge(eng, w, "requests_per_second", ts,
+			    f->req_rate);
+		if (!isnan(f->err_rate))
+			put_gauge(eng, w, "errors_per_second", ts, f->err_rate);
+		if (!isnan(f->p50_s))
+			put_gauge(eng, w, "latency_p50_seconds", ts, f->p50_s);
+		if (!isnan(f->p99_s))
+			put_gauge(eng, w, "latency_p99_seconds", ts, f->p99_s);
+	}
+	analysis_worker(eng->an, w, ts);
 }
 
 static int64_t
@@ -666,6 +687,13 @@ engine_commit(struct engine *eng, char *err, size_t errlen)
 {
 	if (eng->store == NULL || !eng->tick_open)
 		return 0;
+	if (analysis_flush(eng->an, eng->store_error,
+	    sizeof eng->store_error) != 0) {
+		eng->store_failed = 1;
+		if (err != NULL)
+			util_strlcpy(err, eng->store_error, errlen);
+		return -1;
+	}
 	if (store_commit(eng->store, eng->store_error,
 	    sizeof eng->store_error) != 0) {
 		eng->store_failed = 1;
@@ -728,6 +756,7 @@ engine_tick(struct engine *eng)
 		start_scrape(eng, w, ts);
 	}
 	eng->tick_open = eng->store != NULL;
+	analysis_tick(eng->an, ts);
 
 	if (eng->store != NULL &&
 	    mono - eng->last_retention_mono >= RETENTION_EVERY_MS) {
@@ -828,6 +857,7 @@ engine_new(const struct config *cfg, const struct engine_opts *opts,
 	for (size_t i = 0; i < cfg->nworkers; i++)
 		eng->has_match |= cfg->workers[i].find == WORKER_FIND_MATCH;
 	raise_fd_limit();
+	eng->an = analysis_new(eng, cfg, eng->store);
 	eng->next_tick_mono = util_mono_ms();
 	eng->last_retention_mono = util_mono_ms() - RETENTION_EVERY_MS;
 	return eng;
@@ -845,8 +875,13 @@ engine_free(struct engine *eng, char *err, size_t errlen)
 		/* results that already arrived belong to the recording */
 		collect_scrapes(eng);
 		rc = engine_commit(eng, err, errlen);
-		store_close(eng->store);
 	}
+	/* the tracker reads and writes the store: free it first */
+	analysis_free(eng->an);
+	eng->an = NULL;
+	for (i = 0; i < eng->nworkers; i++)
+		analysis_worker_free(eng->workers[i]);
+	store_close(eng->store);
 	scraper_free(eng->scraper);
 	nvml_close(eng->nvml);
 	discover_cache_free(eng->discover);
@@ -911,4 +946,17 @@ int
 engine_has_gpu(const struct engine *eng)
 {
 	return eng->nvml != NULL;
+}
+
+struct incidents *
+engine_incidents(struct engine *eng)
+{
+	return eng != NULL && eng->an != NULL ? analysis_incidents(eng->an) :
+	    NULL;
+}
+
+struct analysis *
+engine_analysis(const struct engine *eng)
+{
+	return eng->an;
 }

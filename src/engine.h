@@ -33,6 +33,11 @@ struct store;
 #define EV_PARSE_ERROR		"parse_error"
 #define EV_CLOCK		"clock"
 #define EV_STORE		"store"
+#define EV_INCIDENT		"incident"
+#define EV_LOG			"log"
+#define EV_RULE			"rule"
+#define EV_ANOMALY		"anomaly"
+#define EV_MEMORY		"memory"
 
 /* Window over which rates and latency quantiles are computed. */
 #define ENGINE_RATE_WINDOW_MS	(30 * 1000)
@@ -70,6 +75,7 @@ struct worker {
 	uint32_t	*series_idx;	/* this worker's series in the registry */
 	size_t		 nseries, series_cap;
 	struct worker_figures fig;	/* derived each tick (figures.h) */
+	struct worker_analysis *an;	/* analysis.c's state */
 
 	int		 scrape_state;	/* 0 never, 1 ok, -1 failing */
 	int		 scrape_pending;
@@ -153,6 +159,22 @@ const struct engine_event *engine_event_at(const struct engine *eng,
 /* Log an event (stored with the next commit when recording). */
 void engine_event(struct engine *eng, const char *worker, const char *kind,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Record a derived figure of w (a gauge without labels, or with the
+ * canonical label string labels of labels_len bytes): in memory, and in
+ * the store when recording. */
+void engine_put(struct engine *eng, struct worker *w, const char *metric,
+    int64_t ts_ms, double v);
+void engine_put_labels(struct engine *eng, struct worker *w,
+    const char *metric, const char *labels, size_t labels_len, int64_t ts_ms,
+    double v);
+
+struct incidents;
+struct analysis;
+/* The live incident tracker. */
+struct incidents *engine_incidents(struct engine *eng);
+/* The analysis (anomalies, memory health, rules, logs). */
+struct analysis *engine_analysis(const struct engine *eng);
 
 /* Timestamp of the latest tick, ms; 0 before the first. */
 int64_t engine_last_tick_ms(const struct engine *eng);

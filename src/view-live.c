@@ -6,7 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis.h"
 #include "engine.h"
+#include "incident.h"
+#include "patterns.h"
 #include "store.h"
 #include "util.h"
 #include "view.h"
@@ -29,6 +32,17 @@ struct view_live {
 
 	struct view_event	*events;
 	size_t			 ecap;
+
+	struct view_incident	*incs;
+	size_t			 icap;
+	struct view_entry	*entries;
+	size_t			 tcap;
+	struct view_log_line	*lines;
+	size_t			 lcap;
+	struct view_pattern	*patterns;
+	size_t			 pcap;
+	struct pattern_group	*groups;
+	struct pattern_recurring *recur;
 };
 
 static struct view_live *
@@ -64,15 +78,6 @@ live_interval(struct view *v)
 	return engine_interval_ms(live(v)->eng);
 }
 
-static double
-last_of(struct engine *eng, const struct worker *w, const char *metric)
-{
-	struct series *s = series_find(engine_series(eng), w->idx, metric,
-	    "", 0);
-
-	return s != NULL && s->npoints > 0 ? s->last : NAN;
-}
-
 static void
 fill_worker(struct view_live *vl, const struct worker *w,
     struct view_worker *vw)
@@ -80,6 +85,7 @@ fill_worker(struct view_live *vl, const struct worker *w,
 	int64_t now = engine_last_tick_ms(vl->eng);
 	int64_t iv = engine_interval_ms(vl->eng);
 	int have = w->alive && w->has_cur;
+	const struct worker_health *h;
 
 	memset(vw, 0, sizeof *vw);
 	vw->name = w->name;
@@ -110,8 +116,31 @@ fill_worker(struct view_live *vl, const struct worker *w,
 	vw->p50_s = w->up ? w->fig.p50_s : NAN;
 	vw->p99_s = w->up ? w->fig.p99_s : NAN;
 	vw->restarts = (double)w->restarts;
-	vw->rss_slope = last_of(vl->eng, w, "memory_rss_slope_bytes_per_second");
-	vw->incidents = 0;
+	vw->rss_slope = NAN;
+	vw->slope_lo = vw->slope_hi = NAN;
+	vw->ttl_s = vw->ttl_lo_s = vw->ttl_hi_s = NAN;
+	vw->fragmentation = vw->efficiency = NAN;
+	vw->risk_reason = vw->mitigation = "";
+	vw->anomaly_score = NAN;
+	if (have && (h = analysis_health(w)) != NULL) {
+		vw->rss_slope = h->mem.slope;
+		vw->slope_lo = h->mem.slope_lo;
+		vw->slope_hi = h->mem.slope_hi;
+		vw->leak = h->mem.leak;
+		vw->ttl_s = h->mem.ttl_s;
+		vw->ttl_lo_s = h->mem.ttl_lo_s;
+		vw->ttl_hi_s = h->mem.ttl_hi_s;
+		vw->fragmentation = h->mem.fragmentation;
+		vw->efficiency = h->mem.efficiency;
+		vw->risk = (int)h->mem.risk;
+		vw->risk_reason = h->mem.reason;
+		vw->mitigation = h->mitigation;
+		vw->anomalies = h->anomalies;
+		vw->anomaly_score = h->anomaly_score;
+		vw->rules_firing = h->rules_firing;
+	}
+	vw->incidents = (int)incidents_open_count(engine_incidents(vl->eng),
+	    w->name);
 	vw->scrape_errors = w->scrape_errors;
 	if (!w->alive)
 		vw->note = w->find_error[0] != '\0' ? w->find_error :
@@ -289,11 +318,159 @@ live_status(struct view *v)
 	return engine_store_error(live(v)->eng);
 }
 
+static const char *
+str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static size_t
+live_incidents(struct view *v, const char *worker, int open_only,
+    const struct view_incident **out)
+{
+	struct view_live *vl = live(v);
+	struct incidents *in = engine_incidents(vl->eng);
+	const struct incident *list;
+	size_t n, i;
+
+	n = in != NULL ? incidents_list(in, worker, open_only, &list) : 0;
+	vl->incs = xgrow(vl->incs, &vl->icap, n + 1, sizeof *vl->incs);
+	for (i = 0; i < n; i++) {
+		const struct incident *x = &list[i];
+		struct view_incident *y = &vl->incs[i];
+		const struct incident_entry *e;
+		size_t k, ne;
+
+		y->id = x->id;
+		y->worker = x->worker;
+		y->cls = x->cls;
+		y->strategy = str(x->strategy);
+		y->trigger = str(x->trigger);
+		y->exc_type = str(x->exc_type);
+		y->exc_message = str(x->exc_message);
+		y->acked_by = str(x->acked_by);
+		y->resolved_by = str(x->resolved_by);
+		y->severity = (int)x->severity;
+		y->open = x->open;
+		y->opened_ms = x->opened_ms;
+		y->last_ms = x->last_ms;
+		y->resolved_ms = x->resolved_ms;
+		y->acked_ms = x->acked_ms;
+		y->count = x->count;
+		y->attempts = 0;
+		ne = incidents_timeline(in, x->id, &e);
+		for (k = 0; k < ne; k++)
+			y->attempts += strcmp(e[k].kind,
+			    INCIDENT_EV_ATTEMPT) == 0;
+	}
+	*out = vl->incs;
+	return n;
+}
+
+static size_t
+live_timeline(struct view *v, int64_t id, const struct view_entry **out)
+{
+	struct view_live *vl = live(v);
+	struct incidents *in = engine_incidents(vl->eng);
+	const struct incident_entry *e;
+	size_t n, i;
+
+	n = in != NULL ? incidents_timeline(in, id, &e) : 0;
+	vl->entries = xgrow(vl->entries, &vl->tcap, n + 1,
+	    sizeof *vl->entries);
+	for (i = 0; i < n; i++) {
+		vl->entries[i].ts_ms = e[i].ts_ms;
+		vl->entries[i].kind = e[i].kind;
+		vl->entries[i].text = str(e[i].text);
+	}
+	*out = vl->entries;
+	return n;
+}
+
+static size_t
+live_log(struct view *v, const char *worker, const struct view_log_line **out)
+{
+	struct view_live *vl = live(v);
+	const struct worker *w = engine_worker_by_name(vl->eng, worker);
+	const struct analysis_line *l;
+	size_t n, i;
+
+	n = w != NULL ? analysis_log(w, &l) : 0;
+	vl->lines = xgrow(vl->lines, &vl->lcap, n + 1, sizeof *vl->lines);
+	for (i = 0; i < n; i++) {
+		vl->lines[i].ts_ms = l[i].ts_ms;
+		vl->lines[i].text = l[i].text;
+		vl->lines[i].len = l[i].len;
+		vl->lines[i].matched = l[i].matched;
+		vl->lines[i].cls = str(l[i].cls);
+		vl->lines[i].severity = l[i].severity;
+	}
+	*out = vl->lines;
+	return n;
+}
+
+static size_t
+live_patterns(struct view *v, const struct view_pattern **out)
+{
+	struct view_live *vl = live(v);
+	struct incidents *in = engine_incidents(vl->eng);
+	const struct incident *list;
+	size_t n, ng, nr, i, j;
+
+	free(vl->groups);
+	free(vl->recur);
+	vl->groups = NULL;
+	vl->recur = NULL;
+	n = in != NULL ? incidents_list(in, NULL, 0, &list) : 0;
+	ng = patterns_group(list, n, PATTERN_BY_PAIR, live_time(v),
+	    &vl->groups);
+	nr = patterns_recurring(list, n, &vl->recur);
+	vl->patterns = xgrow(vl->patterns, &vl->pcap, ng + 1,
+	    sizeof *vl->patterns);
+	for (i = 0; i < ng; i++) {
+		const struct pattern_group *g = &vl->groups[i];
+		struct view_pattern *p = &vl->patterns[i];
+
+		p->worker = str(g->worker);
+		p->cls = str(g->cls);
+		p->count = g->count;
+		p->count_hour = g->count_hour;
+		p->count_day = g->count_day;
+		p->mtbf_s = g->mtbf_ms / 1000.0;
+		p->mttr_s = g->mttr_ms / 1000.0;
+		p->last_ms = g->last_ms;
+		p->recurring = 0;
+		for (j = 0; j < nr; j++) {
+			if (strcmp(str(vl->recur[j].worker), p->worker) == 0 &&
+			    strcmp(str(vl->recur[j].cls), p->cls) == 0)
+				p->recurring += vl->recur[j].recurrences;
+		}
+	}
+	*out = vl->patterns;
+	return ng;
+}
+
+static void
+live_host(struct view *v, struct view_host *out)
+{
+	struct analysis *a = engine_analysis(live(v)->eng);
+
+	if (a != NULL)
+		analysis_pressure(a, &out->psi_some_avg10,
+		    &out->psi_full_avg10);
+}
+
 static void
 live_free(struct view *v)
 {
 	struct view_live *vl = live(v);
 
+	free(vl->incs);
+	free(vl->entries);
+	free(vl->lines);
+	free(vl->patterns);
+	free(vl->groups);
+	free(vl->recur);
 	free(vl->workers);
 	free(vl->series);
 	free(vl->events);
@@ -313,6 +490,11 @@ static const struct view_ops live_ops = {
 	.dispatch = live_dispatch,
 	.status = live_status,
 	.free = live_free,
+	.incidents = live_incidents,
+	.timeline = live_timeline,
+	.log = live_log,
+	.patterns = live_patterns,
+	.host = live_host,
 };
 
 struct view *

@@ -119,8 +119,11 @@ class Behaviour:
         return self.rng.uniform(0.020, 0.040)
 
     def fault(self, now):
+        # A client that gives up now and then: counted as a failed
+        # request, logged as an access line (no traceback), so a healthy
+        # worker's log holds nothing an operator should act on.
         if self.rng.random() < self.error_rate:
-            return "timeout"
+            return "client_gone"
         return None
 
     def tick(self, now):
@@ -379,6 +382,13 @@ def main(argv):
             fault = b.fault(now)
             request_id += 1
             time.sleep(lat)
+            if fault == "client_gone":
+                modeltop_agent.observe_request(lat, ok=False)
+                log("INFO", "127.0.0.1 \"POST /v1/completions HTTP/1.1\" "
+                    "499 %.1fms request=%d (client closed the connection)"
+                    % (lat * 1000, request_id))
+                time.sleep(rng.uniform(0.02, 0.08))
+                continue
             try:
                 handle_request(request_id, fault)
             except Exception as e:
