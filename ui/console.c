@@ -829,6 +829,9 @@ console_resize(struct console *c, int rows, int cols)
 	case LAYOUT_TOO_SMALL:
 		break;
 	}
+	/* Rows that move up or down together (a worker changing places in
+	 * the fleet) go out as one insert/delete line, not a rewrite. */
+	idlok(c->w_slot[0], TRUE);
 	assign_slots(c);
 }
 

@@ -18,6 +18,7 @@
 #include "widgets.h"
 
 #define SPARK_WINDOW_MS	(5 * 60 * 1000)	/* the sparkline's last minutes */
+#define SPARK_MAX	32		/* widest sparkline, in cells */
 
 enum fcol {
 	F_NAME, F_STATUS, F_CPU, F_RSS, F_BAR, F_REQ, F_P50, F_P99, F_ERR,
@@ -36,7 +37,7 @@ static const struct table_col default_cols[F_COUNT] = {
 	[F_ERR] =	{ "ERR/S", 5, 6, 1, 0, 0 },
 	[F_INC] =	{ "INC", 3, 3, 1, 0, 4 },
 	[F_RST] =	{ "RST", 3, 3, 1, 0, 5 },
-	[F_SPARK] =	{ "", 8, 30, 0, 3, 6 },
+	[F_SPARK] =	{ "", 8, 20, 0, 0, 6 },
 };
 
 /* The table column that shows each sort column. */
@@ -73,10 +74,8 @@ struct fleet {
 	int		 page;		/* rows shown last time */
 	int		 header_y;	/* where the titles were drawn */
 	struct table_layout layout;
-	double		*sum;		/* sparkline buckets, reused */
-	int		*cnt;
-	double		*vals;
-	size_t		 sumcap, cntcap, valcap;
+	struct spark	*spark;		/* by worker index */
+	size_t		 nspark, sparkcap;
 };
 
 static int
@@ -103,16 +102,16 @@ cmp_desc(double a, double b)
 	return a > b ? -1 : a < b ? 1 : 0;
 }
 
-/* A coarse step of v (log2 of v / unit; NAN and <= 0 lowest), so that
- * noise between ticks does not reorder healthy workers. */
+/* A coarse step of v: log(v / unit) to the given base, NAN and below
+ * unit lowest; so that noise between samples does not reorder workers. */
 static int
-step_log2(double v, double unit)
+step_log(double v, double unit, double base)
 {
 	if (isnan(v))
 		return -2000;
-	if (v <= 0)
-		return -1000;
-	return (int)floor(log2(v / unit));
+	if (v < unit)
+		return -1000;	/* too little to tell from none */
+	return (int)floor(log(v / unit) / log(base));
 }
 
 /* The worst-first order of a worker, computed once per rebuild. */
@@ -125,13 +124,14 @@ worst_key(const struct view_worker *w, struct worst *k)
 {
 	k->rank = state_rank(w->state);
 	k->incidents = w->incidents;
-	k->err = step_log2(w->err_rate, 0.01);
-	k->p99 = step_log2(w->p99_s, 0.001);
+	k->err = step_log(w->err_rate, 0.01, 10);
+	k->p99 = step_log(w->p99_s, 0.001, 2);
 	k->cpu = isnan(w->cpu_percent) ? -1 : (int)(w->cpu_percent / 10);
 }
 
 /* Worst first: down, unknown, restarting, up; then open incidents, error
- * rate, p99 and CPU, each compared in coarse steps; then the name. */
+ * rate (in steps of 10x), p99 (steps of 2x) and CPU (steps of 10%);
+ * then the name. */
 static int
 cmp_worst(const struct worst *a, const struct worst *b)
 {
@@ -262,15 +262,28 @@ fleet_destroy(void *p)
 		return;
 	free(f->rows);
 	free(f->keys);
-	free(f->sum);
-	free(f->cnt);
-	free(f->vals);
+	free(f->spark);
 	free(f);
 }
 
+/*
+ * A worker's sparkline, kept between frames.  The buckets lie on
+ * multiples of their length, so a finished bucket never changes: each
+ * frame reads only the points of the bucket now filling (and of buckets
+ * finished since the last frame), not the whole window again.
+ */
+struct spark {
+	char		 name[128];	/* whose; "" unused */
+	int		 col;		/* enum ui_column */
+	int		 w;		/* buckets */
+	int64_t		 bucket;	/* ms per bucket */
+	int64_t		 last;		/* index (time / bucket) of vals[w-1] */
+	double		 vals[SPARK_MAX];	/* means, NAN where no point */
+};
+
 struct spark_acc {
-	double		*sum;
-	int		*cnt;
+	double		 sum[SPARK_MAX];
+	int		 cnt[SPARK_MAX];
 	int64_t		 from, bucket;
 	int		 n;
 };
@@ -288,39 +301,86 @@ spark_point(void *ctx, int64_t ts, double v)
 	return 0;
 }
 
+/* Bring sp up to date for the bucket holding now. */
+static void
+spark_update(struct spark *sp, struct ui *ui, const char *worker,
+    const char *metric, int w, int64_t now)
+{
+	int64_t bucket = SPARK_WINDOW_MS / w, cur, first;
+	struct spark_acc a;
+	int i, keep;
+
+	if (bucket < 1)
+		bucket = 1;
+	cur = now / bucket;
+	if (strcmp(sp->name, worker) != 0 ||
+	    sp->col != (int)ui->spark_column || sp->w != w ||
+	    sp->bucket != bucket || cur < sp->last || cur - sp->last >= w) {
+		/* Someone else's, or too old: all of it again. */
+		util_strlcpy(sp->name, worker, sizeof sp->name);
+		sp->col = ui->spark_column;
+		sp->w = w;
+		sp->bucket = bucket;
+		keep = 0;
+	} else
+		/* Finished buckets stay; the one that was filling is read
+		 * again, with the ones after it. */
+		keep = w - 1 - (int)(cur - sp->last);
+	if (keep > 0)
+		memmove(sp->vals, sp->vals + (cur - sp->last),
+		    (size_t)keep * sizeof *sp->vals);
+	sp->last = cur;
+	first = cur - (w - 1 - keep);
+	memset(&a, 0, sizeof a);
+	a.from = first * bucket;
+	a.bucket = bucket;
+	a.n = w - keep;
+	view_points(ui->view, worker, metric, "", 0, a.from, now, spark_point,
+	    &a);
+	for (i = 0; i < a.n; i++)
+		sp->vals[keep + i] = a.cnt[i] > 0 ? a.sum[i] / a.cnt[i] : NAN;
+}
+
 static void
 draw_spark(struct fleet *f, struct ui *ui, WINDOW *win, int y, int x,
-    int w, const struct view_worker *vw, attr_t attr)
+    int w, size_t wi, attr_t attr)
 {
 	const char *metric = spark_metric[ui->spark_column];
-	struct spark_acc a;
-	int64_t now = view_time(ui->view);
+	struct spark *sp;
+	double lo, hi;
 	int i;
 
 	if (metric == NULL || w <= 0)
 		return;
-	f->sum = xgrow(f->sum, &f->sumcap, (size_t)w, sizeof *f->sum);
-	f->cnt = xgrow(f->cnt, &f->cntcap, (size_t)w, sizeof *f->cnt);
-	f->vals = xgrow(f->vals, &f->valcap, (size_t)w, sizeof *f->vals);
-	memset(f->sum, 0, (size_t)w * sizeof *f->sum);
-	memset(f->cnt, 0, (size_t)w * sizeof *f->cnt);
-	a.sum = f->sum;
-	a.cnt = f->cnt;
-	a.n = w;
-	a.bucket = SPARK_WINDOW_MS / w;
-	if (a.bucket < 1)
-		a.bucket = 1;
-	a.from = now - a.bucket * w + 1;
-	view_points(ui->view, vw->name, metric, "", 0, a.from, now,
-	    spark_point, &a);
-	for (i = 0; i < w; i++)
-		f->vals[i] = a.cnt[i] > 0 ? a.sum[i] / a.cnt[i] : NAN;
-	if (ui->spark_column == COL_STATUS)
-		spark_draw(win, y, x, w, f->vals, (size_t)w, 0, 1, attr,
-		    ui->glyphs);
-	else
-		spark_draw(win, y, x, w, f->vals, (size_t)w, NAN, NAN, attr,
-		    ui->glyphs);
+	if (w > SPARK_MAX)
+		w = SPARK_MAX;
+	if (wi >= f->nspark) {
+		f->spark = xgrow(f->spark, &f->sparkcap, f->nw,
+		    sizeof *f->spark);
+		memset(f->spark + f->nspark, 0, (f->sparkcap - f->nspark) *
+		    sizeof *f->spark);
+		f->nspark = f->sparkcap;
+	}
+	sp = &f->spark[wi];
+	spark_update(sp, ui, f->w[wi].name, metric, w, view_time(ui->view));
+	/* Scaled to the finished buckets (the filling one is clamped), so
+	 * that one changing value does not redraw the whole line each
+	 * sample; the status line is 0 (down) to 1 (up). */
+	lo = hi = NAN;
+	for (i = 0; i < w - 1; i++) {
+		if (isnan(sp->vals[i]))
+			continue;
+		if (isnan(lo) || sp->vals[i] < lo)
+			lo = sp->vals[i];
+		if (isnan(hi) || sp->vals[i] > hi)
+			hi = sp->vals[i];
+	}
+	if (ui->spark_column == COL_STATUS) {
+		lo = 0;
+		hi = 1;
+	}
+	spark_draw(win, y, x, w, sp->vals, (size_t)w, lo, hi, attr,
+	    ui->glyphs);
 }
 
 static const char *
@@ -343,13 +403,14 @@ state_text(enum view_state s, enum ui_color *role)
 }
 
 static void
-draw_row(struct fleet *f, struct ui *ui, WINDOW *win, int y,
-    const struct view_worker *vw, int selected)
+draw_row(struct fleet *f, struct ui *ui, WINDOW *win, int y, size_t wi,
+    int selected)
 {
 	char cpu[FMT_MAX], rss[FMT_MAX], req[FMT_MAX], p50[FMT_MAX],
 	    p99[FMT_MAX], err[FMT_MAX], inc[FMT_MAX], rst[FMT_MAX];
 	const char *cells[F_COUNT];
 	const struct table_layout *l = &f->layout;
+	const struct view_worker *vw = &f->w[wi];
 	attr_t base = ui_attr(selected ? UC_SELECTED : UC_NORMAL);
 	enum ui_color role;
 	const char *st;
@@ -401,7 +462,7 @@ draw_row(struct fleet *f, struct ui *ui, WINDOW *win, int y,
 			    ui->glyphs);
 	}
 	if (l->w[F_SPARK] > 0)
-		draw_spark(f, ui, win, y, l->x[F_SPARK], l->w[F_SPARK], vw,
+		draw_spark(f, ui, win, y, l->x[F_SPARK], l->w[F_SPARK], wi,
 		    selected ? base : ui_attr(UC_CHART));
 }
 
@@ -458,7 +519,7 @@ fleet_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 	f->top = table_scroll(f->sel, (int)f->nrows, body, f->top);
 	for (r = f->top, y = 1; r < (int)f->nrows && y <= body && y < h;
 	    r++, y++)
-		draw_row(f, ui, win, y, &f->w[f->rows[r]], r == f->sel);
+		draw_row(f, ui, win, y, f->rows[r], r == f->sel);
 	if (footer) {
 		snprintf(line, sizeof line, " %s: %s", sel->name, sel->note);
 		widget_text(win, h - 1, 0, w, line, WIDGET_NUL,

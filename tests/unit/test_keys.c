@@ -67,6 +67,13 @@ parse(const char *term, const char *bytes, size_t len, struct got *g)
 	return g->n;
 }
 
+/* parse() on a string without NUL bytes */
+static int
+parse_str(const char *term, const char *s, struct got *g)
+{
+	return parse(term, s, strlen(s), g);
+}
+
 static void
 expect_sym(const TermKeyKey *k, TermKeySym sym, int mods)
 {
@@ -80,14 +87,14 @@ test_function_keys(void **state)
 {
 	struct got g;
 
-	assert_int_equal(parse("xterm", "\033OP", strlen("\033OP"), &g), 1);
+	assert_int_equal(parse_str("xterm", "\033OP", &g), 1);
 	assert_int_equal(g.keys[0].type, TERMKEY_TYPE_FUNCTION);
 	assert_int_equal(g.keys[0].code.number, 1);
-	assert_int_equal(parse("xterm", "\033[21~", strlen("\033[21~"), &g), 1);
+	assert_int_equal(parse_str("xterm", "\033[21~", &g), 1);
 	assert_int_equal(g.keys[0].type, TERMKEY_TYPE_FUNCTION);
 	assert_int_equal(g.keys[0].code.number, 10);
 	/* F1 as the linux console sends it */
-	assert_int_equal(parse("linux", "\033[[A", strlen("\033[[A"), &g), 1);
+	assert_int_equal(parse_str("linux", "\033[[A", &g), 1);
 	assert_int_equal(g.keys[0].type, TERMKEY_TYPE_FUNCTION);
 	assert_int_equal(g.keys[0].code.number, 1);
 }
@@ -98,20 +105,20 @@ test_arrows_and_editing_keys(void **state)
 	struct got g;
 
 	/* normal and application cursor mode */
-	assert_int_equal(parse("xterm", "\033[A\033OB\033[C\033[D", strlen("\033[A\033OB\033[C\033[D"), &g),
+	assert_int_equal(parse_str("xterm", "\033[A\033OB\033[C\033[D", &g),
 	    4);
 	expect_sym(&g.keys[0], TERMKEY_SYM_UP, 0);
 	expect_sym(&g.keys[1], TERMKEY_SYM_DOWN, 0);
 	expect_sym(&g.keys[2], TERMKEY_SYM_RIGHT, 0);
 	expect_sym(&g.keys[3], TERMKEY_SYM_LEFT, 0);
-	assert_int_equal(parse("xterm", "\033[5~\033[6~\033[H\033[F\033[3~", strlen("\033[5~\033[6~\033[H\033[F\033[3~"), &g), 5);
+	assert_int_equal(parse_str("xterm", "\033[5~\033[6~\033[H\033[F\033[3~", &g), 5);
 	expect_sym(&g.keys[0], TERMKEY_SYM_PAGEUP, 0);
 	expect_sym(&g.keys[1], TERMKEY_SYM_PAGEDOWN, 0);
 	expect_sym(&g.keys[2], TERMKEY_SYM_HOME, 0);
 	expect_sym(&g.keys[3], TERMKEY_SYM_END, 0);
 	expect_sym(&g.keys[4], TERMKEY_SYM_DELETE, 0);
 	/* Backspace as DEL (0x7f) is Backspace (TERMKEY_CANON_DELBS) */
-	assert_int_equal(parse("xterm", "\x7f", strlen("\x7f"), &g), 1);
+	assert_int_equal(parse_str("xterm", "\x7f", &g), 1);
 	expect_sym(&g.keys[0], TERMKEY_SYM_BACKSPACE, 0);
 }
 
@@ -120,12 +127,12 @@ test_tab_enter_escape(void **state)
 {
 	struct got g;
 
-	assert_int_equal(parse("xterm", "\t\r\033[Z", strlen("\t\r\033[Z"), &g), 3);
+	assert_int_equal(parse_str("xterm", "\t\r\033[Z", &g), 3);
 	expect_sym(&g.keys[0], TERMKEY_SYM_TAB, 0);
 	expect_sym(&g.keys[1], TERMKEY_SYM_ENTER, 0);
 	expect_sym(&g.keys[2], TERMKEY_SYM_TAB, TERMKEY_KEYMOD_SHIFT);
 	/* A lone ESC is a key only once the wait time has passed. */
-	assert_int_equal(parse("xterm", "\033", strlen("\033"), &g), 1);
+	assert_int_equal(parse_str("xterm", "\033", &g), 1);
 	expect_sym(&g.keys[0], TERMKEY_SYM_ESCAPE, 0);
 }
 
@@ -134,14 +141,14 @@ test_control_keys(void **state)
 {
 	struct got g;
 
-	assert_int_equal(parse("xterm", "\x0c\x03\x1a", strlen("\x0c\x03\x1a"), &g), 3);
+	assert_int_equal(parse_str("xterm", "\x0c\x03\x1a", &g), 3);
 	assert_int_equal(g.keys[0].type, TERMKEY_TYPE_UNICODE);
 	assert_int_equal(g.keys[0].code.codepoint, 'l');
 	assert_int_equal(g.keys[0].modifiers, TERMKEY_KEYMOD_CTRL);
 	assert_int_equal(g.keys[1].code.codepoint, 'c');
 	assert_int_equal(g.keys[2].code.codepoint, 'z');
 	/* ESC x is Meta-x */
-	assert_int_equal(parse("xterm", "\033x", strlen("\033x"), &g), 1);
+	assert_int_equal(parse_str("xterm", "\033x", &g), 1);
 	assert_int_equal(g.keys[0].code.codepoint, 'x');
 	assert_int_equal(g.keys[0].modifiers, TERMKEY_KEYMOD_ALT);
 }
@@ -151,7 +158,7 @@ test_utf8(void **state)
 {
 	struct got g;
 
-	assert_int_equal(parse("xterm", "\xc3\xa9\xe2\x82\xac", strlen("\xc3\xa9\xe2\x82\xac"), &g), 2);
+	assert_int_equal(parse_str("xterm", "\xc3\xa9\xe2\x82\xac", &g), 2);
 	assert_int_equal(g.keys[0].type, TERMKEY_TYPE_UNICODE);
 	assert_int_equal(g.keys[0].code.codepoint, 0xe9);
 	assert_string_equal(g.keys[0].utf8, "\xc3\xa9");
@@ -197,7 +204,7 @@ test_mouse_sgr(void **state)
 		input_free(in);
 	}
 	/* the old X10 form too */
-	assert_int_equal(parse("xterm", "\033[M !!", strlen("\033[M !!"), &g), 1);
+	assert_int_equal(parse_str("xterm", "\033[M !!", &g), 1);
 	assert_int_equal(g.keys[0].type, TERMKEY_TYPE_MOUSE);
 }
 

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #define CONSOLE_INTERNAL
 #include "console.h"
@@ -269,11 +270,13 @@ struct fake {
 	const char		*mode;
 	struct view_worker	 w[4];
 	size_t			 n;
+	int64_t			 t;		/* time shown, ms */
+	int			 reads;		/* points handed out */
 };
 
 static const char *f_mode(struct view *v) { return ((struct fake *)v)->mode; }
 static const char *f_source(struct view *v) { return "testhost"; }
-static int64_t f_time(struct view *v) { return 1700000000000; }
+static int64_t f_time(struct view *v) { return ((struct fake *)v)->t; }
 static int64_t f_interval(struct view *v) { return 1000; }
 
 static size_t
@@ -294,7 +297,22 @@ static int
 f_points(struct view *v, const char *w, const char *m, const char *l,
     size_t ll, int64_t from, int64_t to, view_point_fn fn, void *ctx)
 {
-	return -1;
+	struct fake *f = (struct fake *)v;
+	int64_t t;
+
+	/* CPU: a point every second up to the time shown, a value that
+	 * depends on the time and the worker; a gap for a minute. */
+	if (strcmp(m, "proc_cpu_percent") != 0)
+		return -1;
+	for (t = (from + 999) / 1000 * 1000; t <= to && t <= f->t; t += 1000) {
+		if (t / 1000 % 600 < 60)
+			continue;
+		f->reads++;
+		if (fn(ctx, t, (double)((t / 1000 * 7 + (int64_t)strlen(w)) %
+		    23)) != 0)
+			break;
+	}
+	return 0;
 }
 
 static size_t
@@ -346,6 +364,7 @@ fake_init(struct fake *f, const char *mode)
 	f->v.ops = &fake_ops;
 	f->mode = mode;
 	f->n = 4;
+	f->t = 1700000000000;
 	for (i = 0; i < f->n; i++) {
 		struct view_worker *w = &f->w[i];
 
@@ -714,6 +733,71 @@ test_console_completion(void **state)
 	console_free(c);
 }
 
+/* The rows of the fleet's window as text. */
+static void
+screen_rows(WINDOW *win, wchar_t rows[][128], int n)
+{
+	int y;
+
+	for (y = 0; y < n; y++) {
+		memset(rows[y], 0, sizeof rows[y]);
+		mvwinnwstr(win, y, 0, rows[y], 127);
+	}
+}
+
+/* The sparkline keeps finished buckets between frames and reads only the
+ * newest points: what it draws must be what a fresh panel draws. */
+static void
+test_fleet_sparkline(void **state)
+{
+	struct fake f;
+	struct console *c = console(&f, "live");
+	struct console_panel *p = &c->panels[0];
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	wchar_t cached[8][128], fresh[8][128];
+	char err[256];
+	int step, y, blocks = 0, reads_cached = 0, reads_fresh = 0;
+
+	assert_non_null(out);
+	assert_non_null(in);
+	assert_int_equal(console_screen_open(c, "xterm-256color", out, in, err,
+	    sizeof err), 0);
+	resizeterm(24, 100);
+	console_resize(c, 24, 100);
+	assert_int_equal(c->layout, LAYOUT_SINGLE);
+	for (step = 0; step < 400; step++) {
+		/* 1 s samples, with a jump now and then */
+		f.t += step % 97 == 0 ? 41000 : 1000;
+		f.reads = 0;
+		console_draw(c, 0);
+		reads_cached += f.reads;
+		screen_rows(p->win, cached, 8);
+		if (step % 13 != 0)
+			continue;
+		p->ops->destroy(p->state);
+		p->state = p->ops->create(&c->ui);
+		f.reads = 0;
+		console_draw(c, 0);
+		reads_fresh += f.reads;
+		screen_rows(p->win, fresh, 8);
+		for (y = 0; y < 8; y++) {
+			if (wcscmp(cached[y], fresh[y]) != 0)
+				fail_msg("step %d row %d:\n%ls\n%ls", step, y,
+				    cached[y], fresh[y]);
+			if (wcschr(cached[y], L'\u2588') != NULL)
+				blocks++;
+		}
+	}
+	/* the sparkline was drawn, and from far fewer points */
+	assert_true(blocks > 0);
+	assert_true(reads_cached < 400 * 4 * 30);
+	assert_true(reads_fresh / 31 > 4 * 250);
+	console_screen_close(c);
+	console_free(c);
+	fclose(out);
+	fclose(in);
+}
+
 static void
 test_column_names(void **state)
 {
@@ -744,6 +828,7 @@ main(void)
 		cmocka_unit_test(test_filter_prompt),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_console_completion),
+		cmocka_unit_test(test_fleet_sparkline),
 		cmocka_unit_test(test_column_names),
 	};
 
