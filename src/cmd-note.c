@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "engine.h"
 #include "incident.h"
 #include "util.h"
 

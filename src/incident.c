@@ -1152,10 +1152,3 @@ out:
 	changed(in);
 	return 0;
 }
-
-/* Until the engine defines its own (engine.c), commands see no tracker. */
-__attribute__((weak)) struct incidents *
-engine_incidents(struct engine *eng)
-{
-	return NULL;
-}

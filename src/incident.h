@@ -219,8 +219,5 @@ int incidents_flush(struct incidents *in, char *err, size_t errlen);
  */
 struct incidents *incidents_load(struct store *reader, int64_t at_ms);
 
-/* The live engine's tracker (implemented by the engine; declared here
- * until engine.h has it).  NULL when the engine keeps none. */
-struct incidents *engine_incidents(struct engine *eng);
 
 #endif

