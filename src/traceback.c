@@ -43,6 +43,7 @@ enum header_kind { HDR_NONE, HDR_PLAIN, HDR_GROUP };
 struct tb_asm {
 	enum tb_state	 state;
 	int		 group;		/* an exception group is being read */
+	int		 group_exc;	/* ... and its own type was seen */
 	char		 prefix[PREFIX_MAX];
 	size_t		 prefix_len;
 	struct buf	 text;
@@ -428,6 +429,7 @@ begin(struct tb_asm *a, enum header_kind kind, const char *s, size_t n,
 {
 	a->state = TB_FRAMES;
 	a->group = kind == HDR_GROUP;
+	a->group_exc = 0;
 	a->prefix_len = plen < PREFIX_MAX ? plen : 0;
 	memcpy(a->prefix, s, a->prefix_len);
 	buf_clear(&a->text);
@@ -581,8 +583,9 @@ group_line(struct tb_asm *a, const char *s, size_t n)
 	if (end - s < 2 || s[0] != ' ' || s[1] == ' ' ||
 	    !exc_line(s + 1, (size_t)(end - s - 1), &tlen, &msg))
 		return;
-	if (!a->have_exc) {
+	if (!a->group_exc) {
 		set_exc(a, s + 1, (size_t)(end - s - 1), tlen, msg);
+		a->group_exc = 1;
 		return;
 	}
 	/* A member of the group: noted, and part of the signature. */
@@ -672,6 +675,7 @@ process(struct tb_asm *a, const char *s, size_t n, int64_t now,
 			text_add(a, s, n);
 			a->state = TB_FRAMES;
 			a->group = kind == HDR_GROUP;
+			a->group_exc = 0;
 			return;
 		}
 		break;

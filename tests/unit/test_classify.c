@@ -445,6 +445,31 @@ test_tb_group(void **state)
 	assert_int_equal(rs.r[0].lines, 17);
 	assert_string_equal(rs.r[1].text, "done");
 	recs_free(&rs);
+
+	/* A group raised while handling another exception. */
+	assemble(
+	    "Traceback (most recent call last):\n"
+	    "  File \"/srv/app/main.py\", line 3, in <module>\n"
+	    "    x()\n"
+	    "KeyError: 'a'\n"
+	    "\n"
+	    "During handling of the above exception, another exception "
+	    "occurred:\n"
+	    "\n"
+	    "  + Exception Group Traceback (most recent call last):\n"
+	    "  |   File \"/srv/app/main.py\", line 5, in <module>\n"
+	    "  |     raise ExceptionGroup(\"many\", [ValueError(1)])\n"
+	    "  | ExceptionGroup: many (1 sub-exception)\n"
+	    "  +-+---------------- 1 ----------------\n"
+	    "    | ValueError: 1\n"
+	    "    +------------------------------------\n", &rs);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.r[0].type, "ExceptionGroup");
+	assert_string_equal(rs.r[0].message, "many (1 sub-exception)");
+	assert_string_equal(rs.r[0].chain, "KeyError: 'a'\nValueError: 1");
+	assert_string_equal(rs.r[0].where, "/srv/app/main.py:5 in <module>");
+	assert_int_equal(rs.r[0].lines, 14);
+	recs_free(&rs);
 }
 
 static void
