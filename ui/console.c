@@ -563,12 +563,6 @@ console_pager_scroll(struct console *c, const char *cmd)
 /* Keys and the mouse */
 
 static void
-run_binding(struct console *c, const char *command)
-{
-	console_exec(c, command);
-}
-
-static void
 click_bar(struct console *c, int x)
 {
 	const struct keybinding *b;
@@ -582,7 +576,7 @@ click_bar(struct console *c, int x)
 		if (keymap_parse_spec(bar_items[i].key, &key, err,
 		    sizeof err) == 0 &&
 		    (b = keymap_lookup(c->keymap, &key)) != NULL)
-			run_binding(c, b->command);
+			console_exec(c, b->command);
 		return;
 	}
 }
@@ -749,7 +743,7 @@ console_key(struct console *c, TermKeyKey *key)
 			    sizeof name));
 		return;
 	}
-	run_binding(c, b->command);
+	console_exec(c, b->command);
 }
 
 /* ------------------------------------------------------------------ */
