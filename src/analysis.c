@@ -120,14 +120,15 @@ analysis_new(struct engine *eng, const struct config *cfg, struct store *st)
 	a->cfg = cfg;
 	a->inc = incidents_new(st, cfg->resolve_after_ms);
 	a->rules = rules_new(cfg);
-	/* the user's rules first: first match wins */
-	if (cfg->log_rules != NULL)
-		paths[n++] = cfg->log_rules;
+	/* the shipped rules, then the user's: a user rule named like a
+	 * shipped one replaces it; the shipped catch-all stays last */
 	if (shipped_rules(shipped, sizeof shipped) != NULL)
 		paths[n++] = shipped;
 	else
 		engine_event(eng, NULL, EV_LOG, "no shipped log rules found "
-		    "(data/rules/python.ini): log lines are not classified");
+		    "(data/rules/python.ini): only your own rules apply");
+	if (cfg->log_rules != NULL)
+		paths[n++] = cfg->log_rules;
 	a->cls = classifier_load(paths, n, &errs);
 	for (i = 0; i < errs.n; i++)
 		engine_event(eng, NULL, EV_LOG, "%s:%d: %s",
