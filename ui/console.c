@@ -274,6 +274,27 @@ set_who(struct console *c)
 	    tty != NULL ? tty : "");
 }
 
+/* The user's [keys] over the defaults; the first bad one is reported. */
+static void
+bind_user_keys(struct console *c, const struct console_opts *o)
+{
+	char err[256], first[256] = "";
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < o->nkeys; i++) {
+		if (keymap_bind(c->keymap, o->key_specs[i],
+		    o->key_commands[i], err, sizeof err) == 0)
+			continue;
+		if (bad++ == 0)
+			util_strlcpy(first, err, sizeof first);
+	}
+	if (bad == 1)
+		message(c, 1, "keys: %s", first);
+	else if (bad > 1)
+		message(c, 1, "keys: %s (and %d more)", first, bad - 1);
+}
+
 struct console *
 console_new(struct view *view, const struct console_opts *o)
 {
@@ -295,6 +316,7 @@ console_new(struct view *view, const struct console_opts *o)
 	c->detail = 1;
 	c->layout = LAYOUT_SINGLE;
 	current_console = c;
+	bind_user_keys(c, o);
 	for (i = 0; i < CONSOLE_PANELS; i++) {
 		c->panels[i].ops = panel_list[i];
 		c->panels[i].state = panel_list[i]->create(&c->ui);

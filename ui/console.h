@@ -13,6 +13,7 @@
 #ifndef MODELTOP_CONSOLE_H
 #define MODELTOP_CONSOLE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct view;
@@ -23,6 +24,13 @@ struct console_opts {
 	const char	*theme;		/* --theme; NULL: the config's */
 	int		 ascii;		/* --ascii */
 	int		 no_color;	/* --no-color (NO_COLOR is read too) */
+	/* The user's key bindings ([keys]: SPEC = COMMAND LINE), bound
+	 * over the defaults in this order by console_run; an empty command
+	 * unbinds.  A bad spec is reported on the status line and skipped.
+	 * NULL/0: none. */
+	const char *const *key_specs;
+	const char *const *key_commands;
+	size_t		 nkeys;
 };
 
 /*

@@ -798,6 +798,44 @@ test_fleet_sparkline(void **state)
 	fclose(in);
 }
 
+/* The user's [keys], as console_main passes them. */
+static void
+test_user_keys(void **state)
+{
+	static const char *const specs[] = { "x", "q", "Hyper-y", "F5",
+	    "Bogus" };
+	static const char *const cmds[] = { "sort cpu", "", "quit", "help",
+	    "quit" };
+	struct console_opts o = { 0 };
+	struct console *c;
+	struct fake f;
+
+	fake_init(&f, "live");
+	o.key_specs = specs;
+	o.key_commands = cmds;
+	o.nkeys = 5;
+	c = console_new(&f.v, &o);
+	expect_message(c, "keys: unknown key \"Hyper-y\"");
+	expect_message(c, "(and 1 more)");
+	keys(c, "x");
+	assert_int_equal(c->ui.sort, COL_CPU);
+	keys(c, "q");			/* unbound now */
+	assert_int_equal(c->quit, 0);
+	expect_message(c, "q is not bound");
+	key(c, sym(TERMKEY_SYM_ESCAPE));
+	console_exec(c, "panel fleet");
+	{
+		TermKeyKey f5;
+
+		memset(&f5, 0, sizeof f5);
+		f5.type = TERMKEY_TYPE_FUNCTION;
+		f5.code.number = 5;
+		key(c, f5);
+	}
+	assert_int_equal(c->pager.open, 1);
+	console_free(c);
+}
+
 static void
 test_column_names(void **state)
 {
@@ -829,6 +867,7 @@ main(void)
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_console_completion),
 		cmocka_unit_test(test_fleet_sparkline),
+		cmocka_unit_test(test_user_keys),
 		cmocka_unit_test(test_column_names),
 	};
 
