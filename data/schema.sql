@@ -12,7 +12,7 @@
 --   PRAGMA journal_mode = WAL;
 -- and after the migrations:
 --   PRAGMA application_id = 1297370960;	-- 0x4d544f50, "MTOP"
---   PRAGMA user_version = 2;		-- the schema version
+--   PRAGMA user_version = 3;		-- the schema version
 --
 -- meta rows: app = 'modeltop', schema_version, created_ms,
 -- chunk_span_max_ms, writer_pid.
@@ -90,3 +90,28 @@ CREATE TABLE incident_timeline (
 	severity	TEXT
 );
 CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, id);
+
+-- Migration 3: the audit trail of recovery actions.
+CREATE TABLE actions (
+	id		INTEGER PRIMARY KEY,
+	ts		INTEGER NOT NULL,
+	worker		TEXT NOT NULL,
+	pid		INTEGER,
+	action		TEXT NOT NULL,
+	kind		TEXT NOT NULL,
+	who		TEXT NOT NULL,
+	target		TEXT NOT NULL,
+	result		TEXT NOT NULL,
+	status		INTEGER,
+	output		TEXT,
+	metric		TEXT,
+	before		REAL,
+	after		REAL,
+	verdict		TEXT NOT NULL,
+	summary		TEXT NOT NULL,
+	incident_id	INTEGER,
+	job		TEXT,
+	duration_ms	INTEGER NOT NULL
+);
+CREATE INDEX actions_ts ON actions (ts);
+CREATE INDEX actions_worker ON actions (worker, ts);

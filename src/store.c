@@ -120,6 +120,30 @@ static const char *const migrations[] = {
 	"\tseverity\tTEXT\n"
 	");\n"
 	"CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, id);\n",
+	/* 3: the audit trail of recovery actions (src/audit.c) */
+	"CREATE TABLE actions (\n"
+	"\tid\t\tINTEGER PRIMARY KEY,\n"
+	"\tts\t\tINTEGER NOT NULL,\n"
+	"\tworker\t\tTEXT NOT NULL,\n"
+	"\tpid\t\tINTEGER,\n"
+	"\taction\t\tTEXT NOT NULL,\n"
+	"\tkind\t\tTEXT NOT NULL,\n"
+	"\twho\t\tTEXT NOT NULL,\n"
+	"\ttarget\t\tTEXT NOT NULL,\n"
+	"\tresult\t\tTEXT NOT NULL,\n"
+	"\tstatus\t\tINTEGER,\n"
+	"\toutput\t\tTEXT,\n"
+	"\tmetric\t\tTEXT,\n"
+	"\tbefore\t\tREAL,\n"
+	"\tafter\t\tREAL,\n"
+	"\tverdict\t\tTEXT NOT NULL,\n"
+	"\tsummary\t\tTEXT NOT NULL,\n"
+	"\tincident_id\tINTEGER,\n"
+	"\tjob\t\tTEXT,\n"
+	"\tduration_ms\tINTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX actions_ts ON actions (ts);\n"
+	"CREATE INDEX actions_worker ON actions (worker, ts);\n",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -26,7 +26,7 @@
 #define STORE_APPLICATION_ID	0x4d544f50
 /* PRAGMA user_version written by this build (= the number of
  * migrations in store.c). */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 /* Default sealing: every open chunk is sealed when one of them holds
  * this many points, or before a point would make the open chunks span
  * more than this much time. */
