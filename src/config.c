@@ -31,8 +31,8 @@
 #include <ini.h>
 
 #define DEFAULT_DB	"~/.local/state/modeltop/history.db"
-#define SECTIONS_HELP	"expected [modeltop], [worker NAME], [action NAME] " \
-			"or [rule NAME]"
+#define SECTIONS_HELP	"expected [modeltop], [worker NAME], [action NAME], " \
+			"[rule NAME] or [keys]"
 #define MAX_SEEN	32	/* more than the keys of any section kind */
 #define ERR_MAX		512
 
@@ -40,11 +40,12 @@ enum section_kind {
 	SEC_MODELTOP,
 	SEC_WORKER,
 	SEC_ACTION,
-	SEC_RULE
+	SEC_RULE,
+	SEC_KEYS
 };
 
 static const char *const kind_names[] = { "modeltop", "worker", "action",
-    "rule" };
+    "rule", "keys" };
 
 struct key_spec;
 typedef int (*key_parser)(void *obj, const struct key_spec *k,
@@ -1244,6 +1245,12 @@ config_free(struct config *cfg)
 	free(cfg->db);
 	free(cfg->theme);
 	free(cfg->log_rules);
+	for (i = 0; i < cfg->nkeys; i++) {
+		free(cfg->keys[i].spec);
+		free(cfg->keys[i].command);
+		free(cfg->keys[i].file);
+	}
+	free(cfg->keys);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -1331,24 +1338,25 @@ section_start(struct parse *p, const char *text, int line)
 	}
 	kind = (enum section_kind)i;
 
-	if (kind == SEC_MODELTOP && *name != '\0')
-		perr(p, line, "[modeltop] takes no name (got \"%s\")", name);
-	else if (kind != SEC_MODELTOP && *name == '\0')
+	if ((kind == SEC_MODELTOP || kind == SEC_KEYS) && *name != '\0')
+		perr(p, line, "[%s] takes no name (got \"%s\")", kindname,
+		    name);
+	else if (kind != SEC_MODELTOP && kind != SEC_KEYS && *name == '\0')
 		perr(p, line, "[%s] needs a name: [%s NAME]", kindname,
 		    kindname);
 	else if (kind == SEC_WORKER && strpbrk(name, "/ \t") != NULL)
 		perr(p, line, "worker name \"%s\" must not contain '/' or "
 		    "whitespace", name);
-	else if (kind != SEC_MODELTOP && !name_ok(name))
+	else if (kind != SEC_MODELTOP && kind != SEC_KEYS && !name_ok(name))
 		perr(p, line, "%s name \"%s\" must not contain whitespace, "
 		    "',' or '/'", kindname, name);
-	if (kind == SEC_MODELTOP)
+	if (kind == SEC_MODELTOP || kind == SEC_KEYS)
 		name[0] = '\0';
-	if ((kind == SEC_MODELTOP || *name != '\0') &&
+	if ((kind == SEC_MODELTOP || kind == SEC_KEYS || *name != '\0') &&
 	    (dup = section_find(p, kind, name)) != NULL) {
-		if (kind == SEC_MODELTOP)
-			perr(p, line, "[modeltop] repeated (first at line %d)",
-			    dup->line);
+		if (kind == SEC_MODELTOP || kind == SEC_KEYS)
+			perr(p, line, "[%s] repeated (first at line %d)",
+			    kindname, dup->line);
 		else
 			perr(p, line, "[%s %s] repeated (first at line %d)",
 			    kindname, name, dup->line);
@@ -1384,6 +1392,42 @@ out:
 	free(name);
 }
 
+static int (*key_check)(const char *spec, char *err, size_t errlen);
+
+void
+config_set_key_check(int (*fn)(const char *spec, char *err, size_t errlen))
+{
+	key_check = fn;
+}
+
+/* One "KEYSPEC = COMMAND" line of [keys]: a key binding of the console. */
+static void
+key_binding(struct parse *p, const char *spec, const char *command)
+{
+	struct cfg_key *k;
+	size_t cap = p->cfg->nkeys, i;
+	char err[ERR_MAX];
+
+	if (key_check != NULL && key_check(spec, err, sizeof err) != 0) {
+		perr(p, p->lineno, "[keys] %s: %s", spec, err);
+		return;
+	}
+	for (i = 0; i < p->cfg->nkeys; i++) {
+		if (strcmp(p->cfg->keys[i].spec, spec) == 0) {
+			perr(p, p->lineno, "[keys] %s: bound twice (first at "
+			    "line %d)", spec, p->cfg->keys[i].line);
+			return;
+		}
+	}
+	p->cfg->keys = xgrow(p->cfg->keys, &cap, p->cfg->nkeys + 1,
+	    sizeof *p->cfg->keys);
+	k = &p->cfg->keys[p->cfg->nkeys++];
+	k->spec = xstrdup(spec);
+	k->command = xstrdup(command);	/* "" unbinds the key */
+	k->file = xstrdup(p->file);
+	k->line = p->lineno;
+}
+
 /* One "key = value" line of the current section. */
 static void
 key_value(struct parse *p, const char *key, const char *value)
@@ -1404,6 +1448,10 @@ key_value(struct parse *p, const char *key, const char *value)
 	sec = &p->secs[p->cur];
 	if (*key == '\0') {
 		perr(p, p->lineno, "missing key name before '='");
+		return;
+	}
+	if (sec->kind == SEC_KEYS) {
+		key_binding(p, key, value);
 		return;
 	}
 	if ((k = key_find(sec->kind, key)) == NULL) {

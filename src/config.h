@@ -86,6 +86,14 @@ struct cfg_rule {
 	int		 line;
 };
 
+/* A key binding of the console ([keys] section): KEYSPEC = COMMAND. */
+struct cfg_key {
+	char		*spec;		/* "F5", "C-x", "x" */
+	char		*command;	/* a command line; "" unbinds */
+	char		*file;
+	int		 line;
+};
+
 struct config {
 	char		*path;		/* NULL for the built-in default */
 	int64_t		 interval_ms;	/* default 1s; 100ms..1h */
@@ -100,6 +108,8 @@ struct config {
 	int64_t		 crashloop_window_ms;	/* that make a crash loop; 3 in 5m */
 	int64_t		 memory_window_ms;	/* RSS regression window; default 10m */
 	char		*log_rules;	/* extra log classification rules, or NULL */
+	struct cfg_key	*keys;		/* [keys]: console bindings */
+	size_t		 nkeys;
 	struct cfg_worker *workers;
 	size_t		 nworkers;
 	struct cfg_action *actions;
@@ -142,6 +152,11 @@ void config_default(struct config *cfg);
 /* Free everything cfg owns and zero it.  Safe on a zeroed config and
  * after a failed config_load. */
 void config_free(struct config *cfg);
+/* Set the function that checks a [keys] key spec (the console's
+ * keymap_parse_spec; src/ does not know the key names): 0 when good, -1
+ * with a message.  Without one, any spec is accepted at load time. */
+void config_set_key_check(int (*fn)(const char *spec, char *err,
+    size_t errlen));
 
 /* Append "file:line: message" to errs (file may be NULL for none).
  * Copies file and the formatted message. */

@@ -1399,6 +1399,7 @@ console_main(const struct console_opts *o)
 	struct engine *eng;
 	struct view *view;
 	char err[512], *db = NULL;
+	const char **specs = NULL, **commands = NULL;
 	int rc;
 
 	if (cmd_load_config(&ctx, o->config_path, &cfg) != 0)
@@ -1425,6 +1426,20 @@ console_main(const struct console_opts *o)
 	}
 	if (opts.theme == NULL)
 		opts.theme = cfg.theme;
+	/* the [keys] section of the configuration */
+	if (opts.nkeys == 0 && cfg.nkeys > 0) {
+		size_t i;
+
+		specs = xcalloc(cfg.nkeys, sizeof *specs);
+		commands = xcalloc(cfg.nkeys, sizeof *commands);
+		for (i = 0; i < cfg.nkeys; i++) {
+			specs[i] = cfg.keys[i].spec;
+			commands[i] = cfg.keys[i].command;
+		}
+		opts.key_specs = specs;
+		opts.key_commands = commands;
+		opts.nkeys = cfg.nkeys;
+	}
 	view = view_live_new(eng);
 	rc = console_run(view, &opts);
 	view_free(view);
@@ -1432,6 +1447,8 @@ console_main(const struct console_opts *o)
 		fprintf(stderr, "modeltop: %s\n", err);
 		rc = 1;
 	}
+	free(specs);
+	free(commands);
 	config_free(&cfg);
 	free(db);
 	return rc;

@@ -106,6 +106,40 @@ load_one_error(const char *text, int line, const char *msg)
 	cfg_errors_free(&errs);
 }
 
+
+static int
+fake_key_check(const char *spec, char *err, size_t errlen)
+{
+	if (strcmp(spec, "Bogus") == 0) {
+		snprintf(err, errlen, "unknown key name");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+test_keys_section(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	load_ok("[keys]\nF5 = trim\nx = act %w restart\nq =\n", &cfg);
+	assert_int_equal(cfg.nkeys, 3);
+	assert_string_equal(cfg.keys[0].spec, "F5");
+	assert_string_equal(cfg.keys[0].command, "trim");
+	assert_string_equal(cfg.keys[1].command, "act %w restart");
+	assert_int_equal(cfg.keys[1].line, 3);
+	assert_string_equal(cfg.keys[2].command, "");
+	config_free(&cfg);
+	load_one_error("[keys]\nF5 = trim\nF5 = help\n", 3,
+	    "[keys] F5: bound twice (first at line 2)");
+	load_one_error("[keys fleet]\n", 1, "[keys] takes no name");
+	config_set_key_check(fake_key_check);
+	load_one_error("[keys]\nF5 = trim\nBogus = help\n", 3,
+	    "[keys] Bogus: unknown key name");
+	config_set_key_check(NULL);
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -788,7 +822,7 @@ static const struct {
 	    "retention, max_size, scrape_timeout, scrape_max_size, theme, resolve_after, crashloop_restarts, "
 	    "crashloop_window, memory_window or log_rules" },
 	{ 7, "unknown section [bogus]: expected [modeltop], [worker NAME], "
-	    "[action NAME] or [rule NAME]" },
+	    "[action NAME], [rule NAME] or [keys]" },
 	{ 9, "[worker] needs a name: [worker NAME]" },
 	{ 11, "worker name \"a/b\" must not contain '/' or whitespace" },
 	{ 14, "match: bad regular expression: Unmatched ( or \\( "
@@ -1374,6 +1408,7 @@ main(void)
 		cmocka_unit_test(test_split_argv),
 		cmocka_unit_test(test_severity_metric_expect),
 		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_keys_section),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_all_errors_reported),
