@@ -69,6 +69,8 @@ struct ui {
 	int		 sort_reverse;
 	enum ui_column	 spark_column;	/* fleet sparkline column */
 	int64_t		 window_ms;	/* metrics chart window */
+	int64_t		 incident;	/* the errors panel's selected incident
+					   (%i in a command line); 0 none */
 };
 
 /* Attributes (colour pair and bold/reverse) of a role in the theme. */
@@ -79,7 +81,7 @@ void ui_message(int error, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Give the keys to the panel named name ("fleet", "metrics", "errors",
- * "memory"), as the "panel" command does (the fleet's Enter shows
+ * "memory", "logs"), as the "panel" command does (the fleet's Enter shows
  * "metrics"); the console remembers the panel shown before for "back"
  * (Esc) when the panel itself does not take "back".  Unknown names are
  * ignored. */
@@ -109,5 +111,6 @@ extern const struct panel_ops panel_fleet_ops;
 extern const struct panel_ops panel_metrics_ops;
 extern const struct panel_ops panel_errors_ops;
 extern const struct panel_ops panel_memory_ops;
+extern const struct panel_ops panel_logs_ops;
 
 #endif
