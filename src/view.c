@@ -1,6 +1,8 @@
 /*
  * view.c -- dispatch to a view's implementation.
  */
+#include <string.h>
+
 #include "view.h"
 
 const char *view_mode(struct view *v) { return v->ops->mode(v); }
@@ -95,4 +97,55 @@ view_host(struct view *v, struct view_host *out)
 	out->psi_some_avg10 = out->psi_full_avg10 = 0.0 / 0.0;
 	if (v->ops->host != NULL)
 		v->ops->host(v, out);
+}
+
+int
+view_seek(struct view *v, int64_t t_ms)
+{
+	return v->ops->seek != NULL ? v->ops->seek(v, t_ms) : -1;
+}
+
+int
+view_span(struct view *v, int64_t *first_ms, int64_t *last_ms)
+{
+	return v->ops->span != NULL ? v->ops->span(v, first_ms, last_ms) : -1;
+}
+
+size_t
+view_gaps(struct view *v, const struct view_gap **out)
+{
+	*out = NULL;
+	return v->ops->gaps != NULL ? v->ops->gaps(v, out) : 0;
+}
+
+size_t
+view_marks(struct view *v, const struct view_mark **out)
+{
+	*out = NULL;
+	return v->ops->marks != NULL ? v->ops->marks(v, out) : 0;
+}
+
+int
+view_play(struct view *v, struct view_play *out)
+{
+	memset(out, 0, sizeof *out);
+	if (v->ops->play_get == NULL)
+		return -1;
+	v->ops->play_get(v, out);
+	return 0;
+}
+
+int
+view_play_set(struct view *v, const struct view_play *p)
+{
+	if (v->ops->play_set == NULL)
+		return -1;
+	v->ops->play_set(v, p);
+	return 0;
+}
+
+int
+view_find(struct view *v, enum view_find what, int dir, int64_t *out_ms)
+{
+	return v->ops->find != NULL ? v->ops->find(v, what, dir, out_ms) : -1;
 }

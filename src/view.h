@@ -131,6 +131,36 @@ struct view_event {
 
 typedef int (*view_point_fn)(void *ctx, int64_t ts_ms, double v);
 
+/* Replay: how the cursor moves by itself. */
+#define VIEW_SPEED_MAX	64
+struct view_play {
+	int		 playing;	/* the cursor moves by itself */
+	int		 speed;		/* 1, 2, 4, ... VIEW_SPEED_MAX times
+					   real time */
+	int		 reverse;	/* backwards in time */
+	int		 follow;	/* at the newest tick, staying there
+					   as the recording grows */
+};
+
+/* Replay: a stretch without samples (the recorder was not running),
+ * from the last tick before it to the first tick after it. */
+struct view_gap {
+	int64_t		 from_ms, to_ms;
+};
+
+/* Replay: a mark on the time bar, an incident's opening. */
+struct view_mark {
+	int64_t		 ts_ms;
+	int64_t		 id;		/* the incident */
+	int		 severity;	/* 0 info, 1 warning, 2 critical */
+};
+
+/* What view_find looks for. */
+enum view_find {
+	VIEW_FIND_INCIDENT,	/* an incident's opening */
+	VIEW_FIND_EVENT,	/* any event */
+};
+
 struct view;
 
 struct view_ops {
@@ -160,6 +190,12 @@ struct view_ops {
 	void	 (*host)(struct view *, struct view_host *);
 	/* replay only (NULL live): move the cursor */
 	int	 (*seek)(struct view *, int64_t);
+	int	 (*span)(struct view *, int64_t *, int64_t *);
+	size_t	 (*gaps)(struct view *, const struct view_gap **);
+	size_t	 (*marks)(struct view *, const struct view_mark **);
+	void	 (*play_get)(struct view *, struct view_play *);
+	void	 (*play_set)(struct view *, const struct view_play *);
+	int	 (*find)(struct view *, enum view_find, int, int64_t *);
 };
 
 struct view {
@@ -218,10 +254,45 @@ size_t view_patterns(struct view *v, const struct view_pattern **out);
 /* Host-wide figures at t. */
 void view_host(struct view *v, struct view_host *out);
 
+/*
+ * Replay only: on a live view these return -1 (or 0 items) and change
+ * nothing.
+ */
+/* Move the cursor to t_ms, clamped to the recording's span, and leave
+ * follow mode.  Returns 0, or -1 on a live view. */
+int view_seek(struct view *v, int64_t t_ms);
+/* The times of the first and last sample of the recording: 0, 1 when
+ * it has none (yet), -1 on a live view. */
+int view_span(struct view *v, int64_t *first_ms, int64_t *last_ms);
+/* The gaps of the recording, oldest first; *out points into the view. */
+size_t view_gaps(struct view *v, const struct view_gap **out);
+/* Every incident's opening, oldest first; *out points into the view. */
+size_t view_marks(struct view *v, const struct view_mark **out);
+/* The playback state into *out: 0, or -1 (and *out zeroed) live. */
+int view_play(struct view *v, struct view_play *out);
+/* Set the playback state: speed is clamped to 1..VIEW_SPEED_MAX; follow
+ * moves the cursor to the newest tick (and stops playing).  0, or -1
+ * on a live view. */
+int view_play_set(struct view *v, const struct view_play *p);
+/* The time of the previous (dir < 0) or next (dir > 0) incident opening
+ * or event strictly before or after the cursor, into *out_ms: 0, or -1
+ * when there is none (or live). */
+int view_find(struct view *v, enum view_find what, int dir,
+    int64_t *out_ms);
+
 struct engine;
 /* The live view over eng (borrowed; it must outlive the view). */
 struct view *view_live_new(struct engine *eng);
 /* The engine behind a live view, or NULL for other views. */
 struct engine *view_live_engine(struct view *v);
+
+struct store;
+/* The replay view over st (a reader; the view owns it from now on and
+ * closes it in view_free), with the cursor at at_ms (clamped to the
+ * span; INT64_MAX: the newest tick, following).  Reads what it needs
+ * to answer at once (series, events, incidents, gaps); returns NULL
+ * with a message in err on a database error (st is then closed). */
+struct view *view_replay_new(struct store *st, int64_t at_ms, char *err,
+    size_t errlen);
 
 #endif
