@@ -36,6 +36,7 @@ static const struct panel_ops *const panel_list[CONSOLE_PANELS] = {
 	&panel_metrics_ops,
 	&panel_errors_ops,
 	&panel_memory_ops,
+	&panel_logs_ops,
 };
 
 /* The bottom bar, htop style: each label runs the key's binding. */
@@ -360,21 +361,45 @@ add_word(struct buf *b, const char *s)
 	}
 }
 
-/* Expand %w (the selected worker) and %% in a command line.  Returns a
- * new string, or NULL when %w is used with no worker selected. */
+/* The incident selected in the errors panel when that panel is on the
+ * screen or has the keys; 0 otherwise. */
+static int64_t
+selected_incident(struct console *c)
+{
+	int i = console_panel_index("errors");
+
+	if (i == -1 || (c->current != i && c->panels[i].win == NULL))
+		return 0;
+	return c->ui.incident;
+}
+
+/* Expand %w (the selected worker), %i (the selected incident's id) and
+ * %% in a command line.  Returns a new string, or NULL with *why set
+ * when there is no such selection. */
 static char *
-expand(struct console *c, const char *line)
+expand(struct console *c, const char *line, const char **why)
 {
 	struct buf b = {0};
 	const char *p;
+	int64_t id;
 
 	for (p = line; *p != '\0'; p++) {
 		if (p[0] == '%' && p[1] == 'w') {
 			if (c->ui.selected[0] == '\0') {
 				buf_free(&b);
+				*why = "no worker selected";
 				return NULL;
 			}
 			add_word(&b, c->ui.selected);
+			p++;
+		} else if (p[0] == '%' && p[1] == 'i') {
+			if ((id = selected_incident(c)) <= 0) {
+				buf_free(&b);
+				*why = "no incident selected (select one in "
+				    "the errors panel)";
+				return NULL;
+			}
+			buf_printf(&b, "%lld", (long long)id);
 			p++;
 		} else if (p[0] == '%' && p[1] == '%') {
 			buf_addc(&b, '%');
@@ -477,15 +502,15 @@ console_exec(struct console *c, const char *line)
 	struct buf cands = {0};
 	char **argv = NULL, *text, err[256];
 	size_t argc = 0;
-	const char *s;
+	const char *s, *why = "";
 	int amb, rc = -1;
 
 	for (s = line; *s == ' ' || *s == '\t'; s++)
 		;
 	if (*s == '\0')
 		return 0;
-	if ((text = expand(c, s)) == NULL) {
-		message(c, 1, "%s: no worker selected", s);
+	if ((text = expand(c, s, &why)) == NULL) {
+		message(c, 1, "%s: %s", s, why);
 		return -1;
 	}
 	if (config_split_argv(text, &argv, &argc, err, sizeof err) != 0) {
@@ -884,8 +909,9 @@ draw_header(struct console *c)
 {
 	WINDOW *w = c->w_header;
 	const struct view_worker *vw;
+	struct view_host host;
 	char buf[512], t[FMT_MAX], iv[UNITS_FMT_MAX], rss[FMT_MAX],
-	    req[FMT_MAX], err[FMT_MAX];
+	    req[FMT_MAX], err[FMT_MAX], psi[FMT_MAX];
 	double rss_sum = 0, req_sum = 0, err_sum = 0;
 	int up = 0, incidents = 0, x, live;
 	size_t n, i;
@@ -918,9 +944,20 @@ draw_header(struct console *c)
 	x += text(w, 0, x, c->cols - x, buf, live ? UC_HEADER : UC_WARNING,
 	    c);
 	snprintf(buf, sizeof buf, " %s  every %s  up %d/%zu  RSS %s  "
-	    "req/s %s  err/s %s  incidents %d", t, iv, up, n, rss, req, err,
-	    incidents);
-	text(w, 0, x, c->cols - x, buf, UC_HEADER, c);
+	    "req/s %s  err/s %s  ", t, iv, up, n, rss, req, err);
+	x += text(w, 0, x, c->cols - x, buf, UC_HEADER, c);
+	/* Open incidents stand out; then the host's memory pressure (the
+	 * share of time some task stalled on memory, last 10 s). */
+	snprintf(buf, sizeof buf, "incidents %d", incidents);
+	x += text(w, 0, x, c->cols - x, buf, incidents > 0 ? UC_CRITICAL :
+	    UC_HEADER, c);
+	view_host(c->ui.view, &host);
+	if (host.psi_some_avg10 == host.psi_some_avg10) {
+		fmt_percent(host.psi_some_avg10, psi, sizeof psi);
+		snprintf(buf, sizeof buf, "  mem psi %s", psi);
+		text(w, 0, x, c->cols - x, buf, host.psi_some_avg10 >= 10 ?
+		    UC_WARNING : UC_HEADER, c);
+	}
 	wnoutrefresh(w);
 }
 

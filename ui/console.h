@@ -102,7 +102,7 @@ enum console_layout {
 
 #define CONSOLE_MIN_COLS	40
 #define CONSOLE_MIN_ROWS	12
-#define CONSOLE_PANELS		4
+#define CONSOLE_PANELS		5
 #define CONSOLE_MSG_MS		5000	/* how long a message shows */
 #define CONSOLE_ERROR_MS	10000	/* ... and an error */
 
@@ -208,8 +208,8 @@ int console_exec(struct console *c, const char *line);
  * prompt or pager, a mouse report, or a binding. */
 void console_key(struct console *c, TermKeyKey *key);
 
-/* The panel index of name ("fleet", "metrics", "errors", "memory", a
- * unique prefix, or "1".."4"), or -1. */
+/* The panel index of name ("fleet", "metrics", "errors", "memory",
+ * "logs", a unique prefix, or "1".."5"), or -1. */
 int console_panel_index(const char *name);
 /* Give the keys to panel i (and show it as the detail panel when it is
  * one); remembers the panel before for "back". */
