@@ -17,6 +17,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_ack_entry,
 	&cmd_note_entry,
 	&cmd_resolve_entry,
+	&cmd_act_entry,
+	&cmd_recover_entry,
+	&cmd_trim_entry,
 	NULL
 };
 

@@ -49,6 +49,34 @@ extern const struct cmd_entry cmd_incidents_entry;
 extern const struct cmd_entry cmd_ack_entry;
 extern const struct cmd_entry cmd_note_entry;
 extern const struct cmd_entry cmd_resolve_entry;
+extern const struct cmd_entry cmd_act_entry;
+extern const struct cmd_entry cmd_recover_entry;
+extern const struct cmd_entry cmd_trim_entry;
+
+/*
+ * Recovery actions (cmd-act.c, docs/actions.md).  Before running act,
+ * recover or trim from the prompt, the console asks cmd_needs_confirm:
+ * when it returns 1, q holds the y/n question naming exactly what will
+ * happen ("restart: send SIGTERM to worker llm-0 (pid 1234)?") and yes
+ * an argument ("--yes=1234:5678", or "--yes") to append to argv when
+ * the operator answers y; the command then acts only on the process that
+ * was named (a restarted worker makes it refuse: ask again).  0: run the
+ * command as it is (no question, or it will report its own error).
+ * argv is the command as typed, argv[0] its name.
+ */
+int cmd_needs_confirm(struct cmd_ctx *ctx, int argc, char **argv, char *q,
+    size_t qlen, char *yes, size_t yeslen);
+/* The runner behind act (ladder 0) and recover (ladder 1) for ce, on the
+ * command line and at the prompt; returns the exit status. */
+int cmd_act_run(struct cmd_ctx *ctx, const struct cmd_entry *ce, int argc,
+    char **argv, int ladder);
+/* The exit status of act and recover for a job's verdict (an enum verdict
+ * of audit.h): 0 effective or done, 3 partly, 1 otherwise. */
+int cmd_act_status(int verdict);
+/* cmd_needs_confirm for `trim TARGET` (a worker or all): 1 and the
+ * question in q, or 0. */
+int cmd_trim_question(struct engine *eng, const char *target, char *q,
+    size_t qlen);
 
 /* The table, NULL-terminated. */
 extern const struct cmd_entry *const cmd_table[];

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -1245,6 +1247,7 @@ config_free(struct config *cfg)
 	free(cfg->db);
 	free(cfg->theme);
 	free(cfg->log_rules);
+	free(cfg->exec_unsafe);
 	for (i = 0; i < cfg->nkeys; i++) {
 		free(cfg->keys[i].spec);
 		free(cfg->keys[i].command);
@@ -1682,6 +1685,27 @@ check_worker(struct parse *p, const struct section *sec)
 	}
 }
 
+/* %n and %p are replaced only as whole arguments: one inside a word
+ * would reach the program as it is, which is never what was meant. */
+static void
+check_placeholders(struct parse *p, const struct cfg_action *a, int line)
+{
+	size_t i;
+
+	for (i = 0; i < a->argc; i++) {
+		if (strcmp(a->argv[i], "%n") == 0 ||
+		    strcmp(a->argv[i], "%p") == 0)
+			continue;
+		if (strstr(a->argv[i], "%n") != NULL ||
+		    strstr(a->argv[i], "%p") != NULL) {
+			perr(p, line, "exec: %%n and %%p are replaced only as "
+			    "whole arguments, not inside \"%s\"; pass them "
+			    "as arguments of their own", a->argv[i]);
+			return;
+		}
+	}
+}
+
 static void
 check_action(struct parse *p, const struct section *sec)
 {
@@ -1701,6 +1725,8 @@ check_action(struct parse *p, const struct section *sec)
 	    seen_find(sec, "verify") == NULL)
 		perr(p, s->line, "expect: needs verify = METRIC, the metric "
 		    "expected to improve");
+	if ((s = seen_find(sec, "exec")) != NULL && a->kind == ACTION_EXEC)
+		check_placeholders(p, a, s->line);
 }
 
 /* A plain name in a rule's workers list (no pattern characters, no
@@ -1767,6 +1793,23 @@ check_modeltop(struct parse *p, const struct section *sec)
 	}
 }
 
+/* Exec actions from a file others may write are refused when they run;
+ * say why now, for modeltop check. */
+static void
+exec_safety(struct config *cfg)
+{
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < cfg->nactions; i++) {
+		if (cfg->actions[i].kind != ACTION_EXEC)
+			continue;
+		if (config_file_safe(cfg->path, why, sizeof why) != 0)
+			cfg->exec_unsafe = xstrdup(why);
+		return;
+	}
+}
+
 static void
 check_all(struct parse *p)
 {
@@ -1826,12 +1869,80 @@ config_load(const char *path, struct config *cfg, struct cfg_errors *errs)
 	check_all(&p);
 	if (cfg->nworkers == 0)
 		default_worker(cfg);
+	exec_safety(cfg);
 
 	for (i = 0; i < p.nsecs; i++)
 		free(p.secs[i].name);
 	free(p.secs);
 	errors_sort(errs, from);
 	return errs->n > from ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Permissions */
+
+static const char *
+writable_by(mode_t mode)
+{
+	if ((mode & S_IWGRP) && (mode & S_IWOTH))
+		return "group and others";
+	return (mode & S_IWGRP) ? "group" : "others";
+}
+
+int
+config_file_safe(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+	uid_t me = geteuid();
+	char *dir, *slash;
+
+	if (stat(path, &st) != 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != me) {
+		snprintf(why, whylen, "%s is owned by uid %u, not by root or "
+		    "you (uid %u)", path, (unsigned)st.st_uid, (unsigned)me);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, whylen, "%s is writable by %s (mode %04o)", path,
+		    writable_by(st.st_mode), (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	/* whoever may replace the file in its directory may as well write
+	 * it; in a sticky directory (/tmp) only the file's owner and the
+	 * directory's may do that */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) != 0) {
+		snprintf(why, whylen, "%s, the directory of %s: %s", dir, path,
+		    strerror(errno));
+		free(dir);
+		return -1;
+	}
+	if ((st.st_uid != 0 && st.st_uid != me) ||
+	    (!(st.st_mode & S_ISVTX) && (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		if (st.st_uid != 0 && st.st_uid != me)
+			snprintf(why, whylen, "%s, the directory of %s, is "
+			    "owned by uid %u, not by root or you (uid %u)", dir,
+			    path, (unsigned)st.st_uid, (unsigned)me);
+		else
+			snprintf(why, whylen, "%s, the directory of %s, is "
+			    "writable by %s (mode %04o)", dir, path,
+			    writable_by(st.st_mode),
+			    (unsigned)(st.st_mode & 07777));
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -116,6 +116,9 @@ struct config {
 	size_t		 nactions;
 	struct cfg_rule	*rules;
 	size_t		 nrules;
+	char		*exec_unsafe;	/* why exec actions from this file will
+					 * be refused (config_file_safe), NULL
+					 * when it is safe or has none */
 };
 
 struct cfg_error {
@@ -193,6 +196,18 @@ int config_split_argv(const char *s, char ***argv, size_t *argc, char *err,
 
 /* Free an array from config_split_argv (NULL is fine). */
 void config_argv_free(char **argv);
+
+/*
+ * Whether the file at path may supply exec actions: it must be owned by
+ * root or by the effective user and not be writable by group or others,
+ * and its directory must not be writable by others than root and that
+ * user (unless sticky, like /tmp) -- otherwise another user could make
+ * modeltop run their program.  Returns 0, or -1 with the reason naming
+ * the file in why: "FILE is writable by group and others (mode 0666)",
+ * "FILE is owned by uid 1001, not by root or you (uid 1000)", "DIR, the
+ * directory of FILE, is writable by group (mode 0775)", or strerror.
+ */
+int config_file_safe(const char *path, char *why, size_t whylen);
 
 /* "info", "warning" or "critical"; "?" for a bad value. */
 const char *config_severity_name(enum severity s);
