@@ -30,7 +30,7 @@
 #define LOG_POLL_BYTES	(256 * 1024)	/* per worker per tick */
 #define RESTARTS_KEPT	64
 #define UNREACHABLE_TICKS 3	/* failed scrapes in a row */
-#define OOM_EVERY_MS	1000
+#define OOM_EVERY_MS	5000
 
 static const char *const figure_names[AF_COUNT] = {
 	"latency_p99_seconds", "errors_per_second", "requests_per_second",
@@ -56,6 +56,7 @@ struct worker_analysis {
 	int		 was_down;
 	int		 fail_streak;
 	int		 oom_known;
+	char		 oom_path[600];	/* memory.events of the cgroup */
 	uint64_t	 oom_kills;
 	int64_t		 oom_checked_ms;
 	int		 rule_class_firing[4];
@@ -429,15 +430,20 @@ read_small(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* The OOM kills counted in the worker's cgroup v2 memory.events; the
+ * file's path is found once per process. */
 static int
-oom_kills(pid_t pid, uint64_t *kills)
+oom_kills(struct worker_analysis *wa, pid_t pid, uint64_t *kills)
 {
-	char dir[512], path[600], buf[1024], *p;
+	char dir[512], buf[1024], *p;
 
-	if (proc_cgroup_path(pid, dir, sizeof dir) != 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/memory.events", dir);
-	if (read_small(path, buf, sizeof buf) != 0)
+	if (wa->oom_path[0] == '\0') {
+		if (proc_cgroup_path(pid, dir, sizeof dir) != 0)
+			return -1;
+		snprintf(wa->oom_path, sizeof wa->oom_path,
+		    "%s/memory.events", dir);
+	}
+	if (read_small(wa->oom_path, buf, sizeof buf) != 0)
 		return -1;
 	if ((p = strstr(buf, "oom_kill ")) == NULL)
 		return -1;
@@ -528,6 +534,7 @@ analysis_exited(struct analysis *a, struct worker *w, int restarted,
 		anomaly_reset(&wa->anom[i]);
 	memhealth_reset(&wa->mem);
 	wa->oom_known = 0;
+	wa->oom_path[0] = '\0';
 }
 
 static double
@@ -769,8 +776,8 @@ analysis_worker(struct analysis *a, struct worker *w, int64_t ts)
 		uint64_t kills;
 
 		if (ts - wa->oom_checked_ms >= OOM_EVERY_MS &&
-		    oom_kills(w->pid, &kills) == 0) {
-			wa->oom_checked_ms = ts;
+		    (wa->oom_checked_ms = ts) != 0 &&
+		    oom_kills(wa, w->pid, &kills) == 0) {
 			if (wa->oom_known && kills > wa->oom_kills) {
 				char text[200];
 

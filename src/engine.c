@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis.h"
@@ -113,16 +114,70 @@ engine_event_at(const struct engine *eng, size_t i)
 /* ------------------------------------------------------------------ */
 /* points */
 
+/* Whether s is the series (metric, labels) of its worker. */
+static int
+series_is(const struct series *s, const char *metric, const char *labels,
+    size_t labels_len)
+{
+	return s->labels_len == labels_len &&
+	    strcmp(s->metric, metric) == 0 &&
+	    memcmp(s->labels, labels, labels_len) == 0;
+}
+
+/*
+ * Append a point to w's series (metric, labels).  A scraped page lists
+ * its samples in the same order every time, so the k-th sample's series
+ * is looked up by position first (k = SIZE_MAX: no position).
+ */
 static void
 put(struct engine *eng, struct worker *w, const char *metric,
     const char *labels, size_t labels_len, enum series_kind kind,
-    int64_t ts_ms, double v)
+    int64_t ts_ms, double v, size_t k)
 {
-	struct series *s;
+	struct series *s = NULL;
 	size_t before = series_count(eng->series);
 
-	s = series_get(eng->series, w->idx, w->name, metric, labels,
-	    labels_len, kind);
+	size_t i;
+
+	if (k < w->npage_cache && w->page_cache[k] != NULL &&
+	    series_is(w->page_cache[k], metric, labels, labels_len))
+		s = w->page_cache[k];
+	/* the engine's own unlabelled figures are named by string literals:
+	 * their address is a key that needs no hashing */
+	if (s == NULL && labels_len == 0 && k == SIZE_MAX) {
+		for (i = 0; i < ARRAY_LEN(w->lit_cache) &&
+		    w->lit_cache[i].name != NULL; i++) {
+			if (w->lit_cache[i].name == metric) {
+				s = w->lit_cache[i].s;
+				break;
+			}
+		}
+		if (s == NULL) {
+			s = series_get(eng->series, w->idx, w->name, metric,
+			    "", 0, kind);
+			if (i < ARRAY_LEN(w->lit_cache)) {
+				w->lit_cache[i].name = metric;
+				w->lit_cache[i].s = s;
+			}
+		}
+	}
+	if (s == NULL) {
+		s = series_get(eng->series, w->idx, w->name, metric, labels,
+		    labels_len, kind);
+		if (k != SIZE_MAX && k < 65536) {
+			if (k >= w->npage_cache) {
+				size_t cap = w->npage_cache;
+
+				w->page_cache = xgrow(w->page_cache, &cap,
+				    k + 1, sizeof *w->page_cache);
+				memset(w->page_cache + w->npage_cache, 0,
+				    (cap - w->npage_cache) *
+				    sizeof *w->page_cache);
+				w->npage_cache = cap;
+			}
+			w->page_cache[k] = s;
+		}
+	}
 	if (series_count(eng->series) != before) {
 		w->series_idx = xgrow(w->series_idx, &w->series_cap,
 		    w->nseries + 1, sizeof *w->series_idx);
@@ -145,28 +200,29 @@ static void
 put_gauge(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v)
 {
-	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v);
+	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v, SIZE_MAX);
 }
 
 void
 engine_put(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v)
 {
-	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v);
+	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v, SIZE_MAX);
 }
 
 void
 engine_put_labels(struct engine *eng, struct worker *w, const char *metric,
     const char *labels, size_t labels_len, int64_t ts_ms, double v)
 {
-	put(eng, w, metric, labels, labels_len, SERIES_GAUGE, ts_ms, v);
+	put(eng, w, metric, labels, labels_len, SERIES_GAUGE, ts_ms, v,
+	    SIZE_MAX);
 }
 
 static void
 put_counter(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v)
 {
-	put(eng, w, metric, "", 0, SERIES_COUNTER, ts_ms, v);
+	put(eng, w, metric, "", 0, SERIES_COUNTER, ts_ms, v, SIZE_MAX);
 }
 
 /* ------------------------------------------------------------------ */
@@ -194,6 +250,7 @@ worker_free(struct worker *w)
 	if (w->ph_open)
 		proc_handle_close(&w->ph);
 	analysis_worker_free(w);
+	free(w->page_cache);
 	free(w->series_idx);
 	free(w->name);
 	free(w);
@@ -275,6 +332,9 @@ worker_track(struct engine *eng, struct worker *w, pid_t pid,
 	 * its next sample instead of being read as this worker */
 	if (proc_handle_open(&w->ph, pid, starttime, err, sizeof err) == 0) {
 		w->ph_open = 1;
+		/* PSS walks the page tables: every 30 s is plenty for a
+		 * figure that moves slowly, and keeps /proc cheap */
+		w->ph.rollup_every_ms = 30000;
 		w->ph.rollup_cost_factor = 500 * (int)(eng->nworkers + 1);
 	}
 }
@@ -299,11 +359,33 @@ find_single(struct engine *eng, const struct cfg_worker *cw)
 
 	if (w == NULL)
 		w = worker_add(eng, cw, cw->name, 1);
-	if (cw->find == WORKER_FIND_PID)
+	if (cw->find == WORKER_FIND_PID) {
 		pid = cw->pid;
-	else if (discover_pid_file(cw->pid_file, &pid, err, sizeof err) != 0) {
-		worker_not_found(eng, w, err);
-		return;
+		if (w->alive && w->ph_open && pid == w->pid)
+			return;	/* sampling notices the process going */
+	} else {
+		struct stat sb;
+
+		/* an unchanged pid file names the process we follow: no need
+		 * to read it, sampling notices the process going */
+		if (w->alive && w->ph_open &&
+		    stat(cw->pid_file, &sb) == 0 &&
+		    sb.st_ino == w->pidfile_ino &&
+		    sb.st_size == w->pidfile_size &&
+		    sb.st_mtim.tv_sec == w->pidfile_mtime.tv_sec &&
+		    sb.st_mtim.tv_nsec == w->pidfile_mtime.tv_nsec)
+			return;
+		if (discover_pid_file(cw->pid_file, &pid, err,
+		    sizeof err) != 0) {
+			w->pidfile_ino = 0;
+			worker_not_found(eng, w, err);
+			return;
+		}
+		if (stat(cw->pid_file, &sb) == 0) {
+			w->pidfile_ino = sb.st_ino;
+			w->pidfile_size = sb.st_size;
+			w->pidfile_mtime = sb.st_mtim;
+		}
 	}
 	if (proc_identity(pid, &st) != 0) {
 		char why[160];
@@ -552,6 +634,7 @@ struct page_ctx {
 	struct engine	*eng;
 	struct worker	*w;
 	int64_t		 ts;
+	size_t		 k;		/* ordinal of the sample in the page */
 	char		 name[256];
 };
 
@@ -586,7 +669,7 @@ on_sample(void *arg, const struct expo_sample *s)
 	memcpy(pc->name, s->name, s->name_len);
 	pc->name[s->name_len] = '\0';
 	put(pc->eng, pc->w, pc->name, s->labels, s->labels_len,
-	    sample_kind(s), pc->ts, s->value);
+	    sample_kind(s), pc->ts, s->value, pc->k++);
 }
 
 static void
@@ -609,6 +692,7 @@ finish_scrape(struct engine *eng, struct scrape_result *r)
 		pc.eng = eng;
 		pc.w = w;
 		pc.ts = ts;
+		pc.k = 0;
 		expo_parse(r->body, r->len,
 		    expo_format_from_content_type(r->content_type),
 		    on_sample, NULL, &pc, &er);

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 #include "figures.h"
@@ -57,6 +58,16 @@ struct worker {
 	int		 up;		/* alive and the last scrape, if any, ok */
 	uint64_t	 restarts;
 	char		 find_error[160]; /* why no process (pid file...) */
+	struct timespec	 pidfile_mtime;	/* the pid file as last read */
+	ino_t		 pidfile_ino;
+	off_t		 pidfile_size;
+	struct series	**page_cache;	/* series of the k-th sample of the
+					   last page: pages keep their order */
+	size_t		 npage_cache;
+	struct {				/* the engine's own figures, keyed */
+		const char	*name;		/* by the address of their name */
+		struct series	*s;
+	}		 lit_cache[48];
 
 	uint64_t	 memory_limit;	/* config, else cgroup, 0 = none */
 	int		 limit_from_cgroup;
@@ -162,7 +173,8 @@ void engine_event(struct engine *eng, const char *worker, const char *kind,
 
 /* Record a derived figure of w (a gauge without labels, or with the
  * canonical label string labels of labels_len bytes): in memory, and in
- * the store when recording. */
+ * the store when recording.  metric must be a string constant: the
+ * engine keys its per-worker cache of unlabelled figures by its address. */
 void engine_put(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v);
 void engine_put_labels(struct engine *eng, struct worker *w,
