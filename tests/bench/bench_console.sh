@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The console over SSH: the demo fleet at N workers (default 50), 1 s
+# interval, on a 200x50 terminal in tmux; in the same run htop -d 10 on
+# the same terminal size.  Bytes written to the terminal per second
+# (tmux pipe-pane), the console's CPU share and resident memory, and the
+# time from a key press to the first byte of the updated screen.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MODELTOP=${MODELTOP:-$ROOT/modeltop}
+SECS=${SECS:-30}
+N=${N:-50}
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/modeltop-bench.XXXXXX)
+SOCK=$T/tmux.sock
+fleet=""
+cleanup() {
+	tmux -S "$SOCK" kill-server 2>/dev/null
+	[ -n "$fleet" ] && kill -TERM "$fleet" 2>/dev/null && wait "$fleet" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export PYTHONPATH="$ROOT/data/python" PYTHONDONTWRITEBYTECODE=1
+base=$($PY -c 'import random; print(random.randint(30000, 40000))')
+$PY "$ROOT/data/demo/fleet.py" --dir "$T/fleet" --count "$N" --base-port "$base" \
+	--write-config "$T/fleet.ini" >"$T/fleet.log" 2>&1 &
+fleet=$!
+for _ in $(seq 1 200); do
+	[ "$(ls "$T"/fleet/*.pid 2>/dev/null | wc -l)" -ge "$N" ] && break
+	sleep 0.2
+done
+# the stamper: each chunk the pane receives, with its arrival time
+cat >"$T/stamp.py" <<'PY'
+import os, sys, time
+out = open(sys.argv[1], "w")
+while True:
+    b = os.read(0, 65536)
+    if not b:
+        break
+    out.write("%.6f %d\n" % (time.time(), len(b)))
+    out.flush()
+PY
+tmux -S "$SOCK" -f /dev/null new-session -d -s m -x 200 -y 50 \
+	"TERM=xterm-256color $MODELTOP -c $T/fleet.ini"
+tmux -S "$SOCK" new-session -d -s h -x 200 -y 50 "TERM=xterm-256color htop -d 10"
+sleep 5
+mpid=$(pgrep -f "modeltop -c $T/fleet.ini" | head -1)
+tmux -S "$SOCK" pipe-pane -o -t m "$PY $T/stamp.py $T/m.bytes"
+tmux -S "$SOCK" pipe-pane -o -t h "$PY $T/stamp.py $T/h.bytes"
+t0=$(awk '{print $14 + $15}' /proc/$mpid/stat)
+s0=$(date +%s%N)
+sleep "$SECS"
+t1=$(awk '{print $14 + $15}' /proc/$mpid/stat)
+s1=$(date +%s%N)
+rss=$(awk '/^VmRSS:/ {print $2}' /proc/$mpid/status)
+mb=$(awk '{n += $2} END {print n + 0}' "$T/m.bytes")
+hb=$(awk '{n += $2} END {print n + 0}' "$T/h.bytes")
+# key press to screen: 'j' and 'k' alternately, first chunk after each
+: >"$T/keys"
+for i in $(seq 1 20); do
+	k=j; [ $((i % 2)) -eq 0 ] && k=k
+	sleep 0.37
+	echo "$($PY -c 'import time; print("%.6f" % time.time())')" >>"$T/keys"
+	tmux -S "$SOCK" send-keys -t m "$k"
+done
+sleep 1
+hz=$(getconf CLK_TCK)
+el=$(awk -v a="$s0" -v b="$s1" 'BEGIN { print (b - a) / 1e9 }')
+cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v el="$el" 'BEGIN { printf "%.2f", 100 * (b - a) / hz / el }')
+mps=$(awk -v n="$mb" -v el="$el" 'BEGIN { printf "%.2f", n / el / 1024 }')
+hps=$(awk -v n="$hb" -v el="$el" 'BEGIN { printf "%.2f", n / el / 1024 }')
+lat=$($PY - "$T/keys" "$T/m.bytes" <<'PY'
+import sys
+keys = [float(l) for l in open(sys.argv[1])]
+chunks = [float(l.split()[0]) for l in open(sys.argv[2])]
+d = []
+for k in keys:
+    after = [c for c in chunks if c >= k]
+    if after:
+        d.append((after[0] - k) * 1000)
+d.sort()
+print("%.1f %.1f" % (d[len(d) // 2], d[-1]) if d else "nan nan")
+PY
+)
+med=${lat% *}; worst=${lat#* }
+echo "console: $N workers, ${SECS}s: $mps KB/s (htop $hps KB/s), cpu $cpu%, rss $rss kB, key $med/$worst ms" >&2
+v() { awk -v x="$1" -v y="$2" 'BEGIN { print (x < y) ? "ok" : "FAIL" }'; }
+echo "| bytes to the terminal, $N workers at 1 s, 200x50 | $mps KB/s (htop -d 10: $hps KB/s) | < htop | $(v "$mps" "$hps") |"
+echo "| console CPU, $N workers at 1 s (engine + drawing) | $cpu% of one core | < 1% | $(v "$cpu" 1) |"
+echo "| console resident memory, $N workers | $((rss / 1024)) MB | < 16 MB | $(v "$((rss / 1024))" 16) |"
+echo "| key press to first byte of the updated screen, tmux (median / worst of 20) | $med / $worst ms | < 20 ms | $(v "$worst" 20) |"
