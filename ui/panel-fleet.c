@@ -3,6 +3,12 @@
  * against its limit, request rate, latency quantiles, error rate, open
  * incidents, restarts, and a sparkline of the chosen column.
  *
+ * What needs a look is marked: a figure the analysis flags as anomalous
+ * now ends in '!' and is coloured; a worker with threshold rules firing
+ * shows "firing" as its status; RSS at high or critical memory risk is
+ * coloured by the risk.  The line below the rows says why, for the
+ * selected worker.
+ *
  * Worst first by default; sortable by any column, filtered by name.  The
  * selection is a worker name (ui->selected), so it follows the worker
  * across re-sorts and ticks.  A frame allocates nothing once the arrays
@@ -10,6 +16,8 @@
  * the screen.
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,10 +392,14 @@ draw_spark(struct fleet *f, struct ui *ui, WINDOW *win, int y, int x,
 }
 
 static const char *
-state_text(enum view_state s, enum ui_color *role)
+state_text(const struct view_worker *vw, enum ui_color *role)
 {
-	switch (s) {
+	switch (vw->state) {
 	case VIEW_UP:
+		if (vw->rules_firing > 0) {
+			*role = UC_WARNING;
+			return "firing";
+		}
 		*role = UC_UP;
 		return "up";
 	case VIEW_DOWN:
@@ -399,6 +411,87 @@ state_text(enum view_state s, enum ui_color *role)
 	default:
 		*role = UC_DIM;
 		return "?";
+	}
+}
+
+/* Mark the figure text (in a buffer of len) of column col as anomalous
+ * when flagged: a '!' after it where the column has room, and the
+ * warning colour (bold on the selected row). */
+static void
+mark(struct fleet *f, struct ui *ui, WINDOW *win, int y, int col,
+    char *text, size_t len, unsigned flagged, int selected)
+{
+	size_t n = strlen(text);
+
+	if (!flagged || f->layout.w[col] <= 0)
+		return;
+	if ((int)n + 1 <= f->layout.w[col] && n + 2 <= len) {
+		text[n] = '!';
+		text[n + 1] = '\0';
+	}
+	table_draw_cell(win, y, 0, f->cols, &f->layout, col, text,
+	    selected ? ui_attr(UC_SELECTED) | A_BOLD : ui_attr(UC_WARNING) |
+	    A_BOLD, ui->glyphs);
+}
+
+/* Append to buf (len bytes) at *off, printf-style, without allocating;
+ * what does not fit is cut. */
+static void
+add(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+add(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off = *off + (size_t)n < len ? *off + (size_t)n : len - 1;
+}
+
+/* Why the worker needs a look, in words, into buf ("" when it does not):
+ * why it is down, the rules firing, the figures flagged now. */
+static void
+trouble(const struct view_worker *vw, char *buf, size_t len)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} anom[] = {
+		{ VIEW_ANOM_LATENCY, "latency" },
+		{ VIEW_ANOM_ERRORS, "errors" },
+		{ VIEW_ANOM_REQUESTS, "requests" },
+		{ VIEW_ANOM_CPU, "cpu" },
+		{ VIEW_ANOM_RSS, "rss" },
+	};
+	char score[FMT_MAX];
+	size_t i, off = 0;
+	int first = 1;
+
+	buf[0] = '\0';
+	if (vw->note != NULL && vw->note[0] != '\0')
+		add(buf, len, &off, "%s", vw->note);
+	if (vw->rules_firing > 0)
+		add(buf, len, &off, "%s%d rule%s firing", off > 0 ? "; " : "",
+		    vw->rules_firing, vw->rules_firing == 1 ? "" : "s");
+	if (vw->anomalies == 0)
+		return;
+	add(buf, len, &off, "%sanomalous now:", off > 0 ? "; " : "");
+	for (i = 0; i < ARRAY_LEN(anom); i++) {
+		if ((vw->anomalies & anom[i].bit) == 0)
+			continue;
+		add(buf, len, &off, "%s%s", first ? " " : ", ", anom[i].name);
+		first = 0;
+	}
+	if (!isnan(vw->anomaly_score)) {
+		fmt_number(vw->anomaly_score, score, sizeof score);
+		add(buf, len, &off, " (score %s)", score);
 	}
 }
 
@@ -423,7 +516,7 @@ draw_row(struct fleet *f, struct ui *ui, WINDOW *win, int y, size_t wi,
 	fmt_rate(vw->err_rate, err, sizeof err);
 	fmt_count(vw->incidents, inc, sizeof inc);
 	fmt_count(vw->restarts, rst, sizeof rst);
-	st = state_text(vw->state, &role);
+	st = state_text(vw, &role);
 
 	cells[F_NAME] = vw->name;
 	cells[F_STATUS] = st;
@@ -450,6 +543,22 @@ draw_row(struct fleet *f, struct ui *ui, WINDOW *win, int y, size_t wi,
 		if (vw->incidents > 0)
 			table_draw_cell(win, y, 0, f->cols, l, F_INC, inc,
 			    ui_attr(UC_CRITICAL), ui->glyphs);
+		if (vw->risk >= VIEW_RISK_HIGH && !isnan(vw->rss_bytes))
+			table_draw_cell(win, y, 0, f->cols, l, F_RSS, rss,
+			    ui_attr(vw->risk >= VIEW_RISK_CRITICAL ?
+			    UC_CRITICAL : UC_WARNING), ui->glyphs);
+	}
+	if (vw->anomalies != 0) {
+		mark(f, ui, win, y, F_CPU, cpu, sizeof cpu, vw->anomalies &
+		    VIEW_ANOM_CPU, selected);
+		mark(f, ui, win, y, F_RSS, rss, sizeof rss, vw->anomalies &
+		    VIEW_ANOM_RSS, selected);
+		mark(f, ui, win, y, F_REQ, req, sizeof req, vw->anomalies &
+		    VIEW_ANOM_REQUESTS, selected);
+		mark(f, ui, win, y, F_P99, p99, sizeof p99, vw->anomalies &
+		    VIEW_ANOM_LATENCY, selected);
+		mark(f, ui, win, y, F_ERR, err, sizeof err, vw->anomalies &
+		    VIEW_ANOM_ERRORS, selected);
 	}
 	if (l->w[F_BAR] > 0) {
 		if (!isnan(vw->limit_bytes) && vw->limit_bytes > 0 &&
@@ -471,7 +580,7 @@ fleet_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 {
 	struct fleet *f = p;
 	const struct view_worker *sel;
-	char line[512];
+	char line[512], why[400];
 	int r, y, body, footer, sort_col;
 
 	rebuild(f, ui);
@@ -511,7 +620,8 @@ fleet_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 	/* A line about the selected worker when it has something to say
 	 * (why it is down) and there is room. */
 	sel = &f->w[f->rows[f->sel]];
-	footer = h >= 6 && sel->note != NULL && sel->note[0] != '\0';
+	trouble(sel, why, sizeof why);
+	footer = h >= 6 && why[0] != '\0';
 	body = h - 1 - footer;
 	if (body < 1)
 		body = 1;
@@ -521,10 +631,11 @@ fleet_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 	    r++, y++)
 		draw_row(f, ui, win, y, f->rows[r], r == f->sel);
 	if (footer) {
-		snprintf(line, sizeof line, " %s: %s", sel->name, sel->note);
+		snprintf(line, sizeof line, " %s: %s", sel->name, why);
 		widget_text(win, h - 1, 0, w, line, WIDGET_NUL,
-		    ui_attr(sel->state == VIEW_DOWN ? UC_DOWN : UC_DIM),
-		    ui->glyphs);
+		    ui_attr(sel->state == VIEW_DOWN ? UC_DOWN :
+		    sel->anomalies != 0 || sel->rules_firing > 0 ? UC_WARNING :
+		    UC_DIM), ui->glyphs);
 	}
 }
 

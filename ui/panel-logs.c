@@ -247,18 +247,43 @@ draw_text(struct logs *g, struct ui *ui, WINDOW *win, int y, int x, int w,
 		    ui_attr(UC_DIM), ui->glyphs);
 }
 
+/* The gutter's widths for the lines from t, rows of them: the time the
+ * line was read on wide screens, and the widest class of the matched
+ * lines shown (a mark's width when only the current match needs one). */
+static void
+gutter(const struct view_log_line *lines, int n, int t, int rows, int cur,
+    int w, int *tw, int *cw)
+{
+	int i, k, max = w >= 60 ? 12 : 8;
+
+	*tw = w >= 120 ? 9 : 0;
+	*cw = 0;
+	for (i = t; i < n && i < t + rows; i++) {
+		if (!lines[i].matched)
+			continue;
+		k = (int)strlen(lines[i].cls[0] != '\0' ? lines[i].cls :
+		    "match") + 1;
+		if (k > *cw)
+			*cw = k;
+	}
+	if (*cw > max)
+		*cw = max;
+	if (*cw == 0 && *tw == 0 && cur >= t && cur < t + rows)
+		*cw = 2;
+	if (*tw + *cw > w / 2)
+		*tw = 0;
+	if (*cw > w / 3)
+		*cw = w >= 6 ? 2 : 0;
+}
+
 static void
 draw_line(struct logs *g, struct ui *ui, WINDOW *win, int y, int w,
-    const struct view_log_line *l, int current)
+    int tw, int cw, const struct view_log_line *l, int current)
 {
 	char t[FMT_MAX];
-	int x = 0, tw, cw;
 	attr_t a = ui_attr(l->matched ? UC_MATCH : UC_NORMAL);
+	int x = 0;
 
-	/* The gutter: the time when there is room, the class of a matched
-	 * line (coloured by its severity). */
-	tw = w >= 60 ? 9 : 0;
-	cw = w >= 60 ? 11 : w >= 30 ? 8 : 0;
 	if (tw > 0) {
 		fmt_time_hms(l->ts_ms, t, sizeof t);
 		widget_text(win, y, 0, tw - 1, t, WIDGET_NUL,
@@ -266,20 +291,19 @@ draw_line(struct logs *g, struct ui *ui, WINDOW *win, int y, int w,
 		x = tw;
 	}
 	if (cw > 0) {
-		if (l->matched)
+		/* the class of a matched line, coloured by its severity; the
+		 * current match marked where the time does not show it */
+		if (l->matched && cw > 2)
 			widget_text(win, y, x, cw - 1, l->cls[0] != '\0' ?
 			    l->cls : "match", WIDGET_NUL,
 			    ui_attr(sev_color(l->severity)), ui->glyphs);
 		else if (current && tw == 0)
 			widget_text(win, y, x, 1, ">", WIDGET_NUL,
 			    ui_attr(UC_SELECTED), ui->glyphs);
+		else if (l->matched)
+			widget_text(win, y, x, 1, "!", WIDGET_NUL,
+			    ui_attr(sev_color(l->severity)), ui->glyphs);
 		x += cw;
-	} else if (l->matched || current) {
-		/* No room for the class: a mark. */
-		widget_text(win, y, 0, 1, current ? ">" : "!", WIDGET_NUL,
-		    ui_attr(current ? UC_SELECTED : sev_color(l->severity)),
-		    ui->glyphs);
-		x = 2;
 	}
 	draw_text(g, ui, win, y, x, w - x, l->text, l->len, a);
 }
@@ -290,7 +314,7 @@ logs_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 	struct logs *g = p;
 	const struct view_log_line *lines;
 	char title[512], right[200];
-	int n, rows, t, r, cur, x, matches = 0, i;
+	int n, rows, t, r, cur, x, matches = 0, i, tw, cw;
 
 	if (h < 1 || w < 1)
 		return;
@@ -335,8 +359,10 @@ logs_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 		    ui_attr(UC_DIM), ui->glyphs);
 		return;
 	}
+	gutter(lines, n, t, rows, cur, w, &tw, &cw);
 	for (r = 0; r < rows && t + r < n; r++)
-		draw_line(g, ui, win, 1 + r, w, &lines[t + r], t + r == cur);
+		draw_line(g, ui, win, 1 + r, w, tw, cw, &lines[t + r],
+		    t + r == cur);
 }
 
 /* ------------------------------------------------------------------ */

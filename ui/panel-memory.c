@@ -1,14 +1,17 @@
 /*
  * panel-memory.c -- memory health per worker: RSS, PSS and swap against
- * the limit, the growth rate, GPU memory, and the memory events (exits,
- * restarts, OOM kills); a details box for the selected worker.
+ * the limit, the growth rate, the leak verdict, the time until the limit,
+ * the risk level, GPU memory, and the memory events (exits, restarts, OOM
+ * kills); a details box for the selected worker with the growth's
+ * interval, fragmentation, efficiency, the reason for its risk and the
+ * recommended mitigation; the host's memory pressure on the title line.
  *
- *	NAME        RSS  USE            PSS   SWAP  LIMIT   GROWTH  GPU  LEAK  TO LIMIT
- *	llm-0     1.25G  ███▍   16%   1.10G     0B  8.00G  +12.3M/h    -     -         -
+ *	Memory: 6 workers, 1 leaking, 1 at high risk     host pressure 0.2%
+ *	NAME       RSS USE      PSS  SWAP LIMIT   GROWTH LEAK TO LIMIT RISK
+ *	leaking   310M ████▌  302M    0B  450M +57.2M/m leak     2m27s high
  *
- * The growth rate is the view's rss_slope; this panel computes nothing.
- * The leak verdict, time to limit and forecast come with the analysis
- * issue: until the view has them their columns and lines show "-".
+ * Everything is the analysis's, as the view has it; this panel computes
+ * nothing, and a figure the view does not know is "-".
  *
  * The selection is ui->selected, shared with the fleet panel; Enter opens
  * the metrics panel on it.
@@ -24,21 +27,26 @@
 #define EVENTS_MAX	500	/* newest events searched for memory ones */
 
 enum mcol {
-	C_NAME, C_RSS, C_USE, C_PSS, C_SWAP, C_LIMIT, C_GROWTH, C_GPU,
-	C_LEAK, C_TTL, C_COUNT
+	C_NAME, C_RSS, C_USE, C_PSS, C_SWAP, C_LIMIT, C_GROWTH, C_LEAK,
+	C_TTL, C_RISK, C_GPU, C_COUNT
 };
 
 static const struct table_col cols[C_COUNT] = {
 	[C_NAME] =	{ "NAME", 8, 16, 0, 1, 0 },
 	[C_RSS] =	{ "RSS", 6, 6, 1, 0, 0 },
-	[C_USE] =	{ "USE", 6, 20, 0, 0, 1 },
-	[C_PSS] =	{ "PSS", 6, 6, 1, 0, 5 },
-	[C_SWAP] =	{ "SWAP", 6, 6, 1, 0, 4 },
-	[C_LIMIT] =	{ "LIMIT", 6, 6, 1, 0, 3 },
+	[C_USE] =	{ "USE", 6, 20, 0, 0, 3 },
+	[C_PSS] =	{ "PSS", 6, 6, 1, 0, 7 },
+	[C_SWAP] =	{ "SWAP", 6, 6, 1, 0, 5 },
+	[C_LIMIT] =	{ "LIMIT", 6, 6, 1, 0, 4 },
 	[C_GROWTH] =	{ "GROWTH", 9, 9, 1, 0, 2 },
+	[C_LEAK] =	{ "LEAK", 4, 4, 0, 0, 0 },
+	[C_TTL] =	{ "TO LIMIT", 8, 8, 1, 0, 1 },
+	[C_RISK] =	{ "RISK", 4, 8, 0, 0, 0 },
 	[C_GPU] =	{ "GPU", 6, 6, 1, 0, 6 },
-	[C_LEAK] =	{ "LEAK", 5, 7, 0, 0, 8 },
-	[C_TTL] =	{ "TO LIMIT", 8, 8, 1, 0, 7 },
+};
+
+static const char *const risk_names[] = {
+	"low", "medium", "high", "critical"
 };
 
 enum ecol { V_TIME, V_WORKER, V_KIND, V_TEXT, V_COUNT };
@@ -67,9 +75,29 @@ memory_event(const char *kind)
 	    strstr(kind, "trim") != NULL);
 }
 
-/* "+12.3M/h" from bytes per second; "-" when unknown. */
+/* The time unit a growth of bps bytes per second reads best in: seconds
+ * from 1M/s, minutes from 1M/min, hours below. */
+static double
+growth_unit(double bps, const char **suffix)
+{
+	double a = fabs(bps);
+
+	if (a >= 1048576.0) {
+		*suffix = "/s";
+		return 1;
+	}
+	if (a * 60 >= 1048576.0) {
+		*suffix = "/m";
+		return 60;
+	}
+	*suffix = "/h";
+	return 3600;
+}
+
+/* bps in the unit per (seconds) with its suffix: "+12.3M/h". */
 static void
-fmt_growth(double bps, char *buf, size_t len)
+fmt_growth_in(double bps, double per, const char *suffix, char *buf,
+    size_t len)
 {
 	char b[FMT_MAX];
 
@@ -77,9 +105,69 @@ fmt_growth(double bps, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return;
 	}
-	fmt_bytes(fabs(bps) * 3600, b, sizeof b);
-	snprintf(buf, len, "%s%s/h", bps > 0 && strcmp(b, "0B") != 0 ? "+" :
-	    bps < 0 && strcmp(b, "0B") != 0 ? "-" : "", b);
+	fmt_bytes(fabs(bps) * per, b, sizeof b);
+	snprintf(buf, len, "%s%s%s", bps > 0 && strcmp(b, "0B") != 0 ? "+" :
+	    bps < 0 && strcmp(b, "0B") != 0 ? "-" : "", b, suffix);
+}
+
+/* "+12.3M/h", "+5.00M/s" from bytes per second; "-" when unknown. */
+static void
+fmt_growth(double bps, char *buf, size_t len)
+{
+	const char *suffix;
+	double per = growth_unit(bps, &suffix);
+
+	fmt_growth_in(bps, per, suffix, buf, len);
+}
+
+static const char *
+risk_name(int risk)
+{
+	if (risk < VIEW_RISK_LOW || risk > VIEW_RISK_CRITICAL)
+		return "-";
+	return risk_names[risk];
+}
+
+/* The same in four letters at most, for a narrow column. */
+static const char *
+risk_short(int risk)
+{
+	static const char *const names[] = { "low", "med", "high", "crit" };
+
+	if (risk < VIEW_RISK_LOW || risk > VIEW_RISK_CRITICAL)
+		return "-";
+	return names[risk];
+}
+
+static enum ui_color
+risk_color(int risk)
+{
+	return risk >= VIEW_RISK_CRITICAL ? UC_CRITICAL :
+	    risk == VIEW_RISK_HIGH ? UC_WARNING :
+	    risk == VIEW_RISK_MEDIUM ? UC_INFO : UC_DIM;
+}
+
+/* The leak verdict in a word: "leak", "no", or "-" before the analysis
+ * has enough points to fit a line. */
+static const char *
+leak_word(const struct view_worker *vw)
+{
+	if (vw->leak)
+		return "leak";
+	return isnan(vw->rss_slope) ? "-" : "no";
+}
+
+/* Time to the limit: "4m50s", "now" at the limit, "-" when not growing
+ * toward one. */
+static void
+fmt_ttl(double s, char *buf, size_t len)
+{
+	if (isnan(s) || s < 0)
+		snprintf(buf, len, "-");
+	else if (s == 0)
+		snprintf(buf, len, "now");
+	else
+		fmt_seconds(s, buf, len);
 }
 
 static void
@@ -123,7 +211,7 @@ draw_row(struct ui *ui, WINDOW *win, int y, const struct table_layout *l,
     const struct view_worker *vw, int selected)
 {
 	char rss[FMT_MAX], pss[FMT_MAX], swap[FMT_MAX], limit[FMT_MAX],
-	    growth[FMT_MAX + 8], gpu[FMT_MAX], pct[FMT_MAX];
+	    growth[FMT_MAX + 8], gpu[FMT_MAX], pct[FMT_MAX], ttl[FMT_MAX];
 	const char *cells[C_COUNT];
 	attr_t base = ui_attr(selected ? UC_SELECTED : UC_NORMAL);
 	double frac = NAN;
@@ -134,6 +222,7 @@ draw_row(struct ui *ui, WINDOW *win, int y, const struct table_layout *l,
 	fmt_bytes(vw->limit_bytes, limit, sizeof limit);
 	fmt_growth(vw->rss_slope, growth, sizeof growth);
 	fmt_bytes(vw->gpu_bytes, gpu, sizeof gpu);
+	fmt_ttl(vw->ttl_s, ttl, sizeof ttl);
 	cells[C_NAME] = vw->name;
 	cells[C_RSS] = rss;
 	cells[C_USE] = NULL;
@@ -142,19 +231,34 @@ draw_row(struct ui *ui, WINDOW *win, int y, const struct table_layout *l,
 	cells[C_LIMIT] = isnan(vw->limit_bytes) ? "none" : limit;
 	cells[C_GROWTH] = growth;
 	cells[C_GPU] = gpu;
-	/* Filled in by the analysis issue; never guessed here. */
-	cells[C_LEAK] = "-";
-	cells[C_TTL] = "-";
+	cells[C_LEAK] = leak_word(vw);
+	cells[C_TTL] = ttl;
+	cells[C_RISK] = isnan(vw->rss_bytes) ? "-" : l->w[C_RISK] >= 8 ?
+	    risk_name(vw->risk) : risk_short(vw->risk);
 	table_draw_row(win, y, 0, cols, l, cells, base, ui->glyphs);
-	if (!selected && vw->swap_bytes > 0)
-		table_draw_cell(win, y, 0, cols, l, C_SWAP, swap,
-		    ui_attr(UC_WARNING), ui->glyphs);
-	if (!selected && vw->rss_slope > 0 && !isnan(vw->limit_bytes) &&
-	    vw->limit_bytes > 0 && vw->rss_slope * 3600 > 0.1 *
-	    vw->limit_bytes)
-		/* Growing by a tenth of the limit an hour or more. */
-		table_draw_cell(win, y, 0, cols, l, C_GROWTH, growth,
-		    ui_attr(UC_WARNING), ui->glyphs);
+	if (!selected) {
+		if (vw->swap_bytes > 0)
+			table_draw_cell(win, y, 0, cols, l, C_SWAP, swap,
+			    ui_attr(UC_WARNING), ui->glyphs);
+		if (vw->leak) {
+			table_draw_cell(win, y, 0, cols, l, C_LEAK, "leak",
+			    ui_attr(UC_CRITICAL), ui->glyphs);
+			table_draw_cell(win, y, 0, cols, l, C_GROWTH, growth,
+			    ui_attr(UC_WARNING), ui->glyphs);
+		}
+		if (!isnan(vw->ttl_s))
+			table_draw_cell(win, y, 0, cols, l, C_TTL, ttl,
+			    ui_attr(risk_color(vw->risk >= VIEW_RISK_HIGH ?
+			    vw->risk : VIEW_RISK_HIGH)), ui->glyphs);
+		if (!isnan(vw->rss_bytes)) {
+			table_draw_cell(win, y, 0, cols, l, C_RISK,
+			    cells[C_RISK], ui_attr(risk_color(vw->risk)),
+			    ui->glyphs);
+			if (vw->risk >= VIEW_RISK_HIGH)
+				table_draw_cell(win, y, 0, cols, l, C_RSS, rss,
+				    ui_attr(risk_color(vw->risk)), ui->glyphs);
+		}
+	}
 	if (l->w[C_USE] <= 0)
 		return;
 	if (!isnan(vw->limit_bytes) && vw->limit_bytes > 0 &&
@@ -168,15 +272,112 @@ draw_row(struct ui *ui, WINDOW *win, int y, const struct table_layout *l,
 		    selected ? base : ui_attr(UC_DIM), ui->glyphs);
 }
 
+/* The lines of the details, most important first: what fits of them is
+ * shown. */
+enum dline { D_RSS, D_GROWTH, D_TTL, D_RISK, D_MITIGATE, D_FRAG, D_COUNT };
+
+/* The text of detail line i of vw into buf, and its colour. */
+static void
+detail_line(int i, const struct view_worker *vw, int named, char *buf,
+    size_t len, enum ui_color *role)
+{
+	char a[FMT_MAX + 8], b[FMT_MAX + 8], c[FMT_MAX + 8], d[FMT_MAX];
+	const char *suffix;
+	double per;
+
+	*role = UC_NORMAL;
+	switch (i) {
+	case D_RSS:
+		fmt_bytes(vw->rss_bytes, a, sizeof a);
+		fmt_bytes(vw->pss_bytes, b, sizeof b);
+		fmt_bytes(vw->swap_bytes, c, sizeof c);
+		fmt_bytes(vw->gpu_bytes, d, sizeof d);
+		if (!isnan(vw->limit_bytes) && vw->limit_bytes > 0 &&
+		    !isnan(vw->rss_bytes)) {
+			char lim[FMT_MAX], pct[FMT_MAX];
+
+			fmt_bytes(vw->limit_bytes, lim, sizeof lim);
+			fmt_percent(100 * vw->rss_bytes / vw->limit_bytes, pct,
+			    sizeof pct);
+			snprintf(buf, len, "%s%sRSS %s of %s (%s)  PSS %s  "
+			    "swap %s  GPU %s", named ? vw->name : "",
+			    named ? ": " : "", a, lim, pct, b, c, d);
+		} else
+			snprintf(buf, len, "%s%sRSS %s (no limit)  PSS %s  "
+			    "swap %s  GPU %s", named ? vw->name : "",
+			    named ? ": " : "", a, b, c, d);
+		break;
+	case D_GROWTH:
+		if (isnan(vw->rss_slope)) {
+			snprintf(buf, len, "growth -  (not enough samples "
+			    "yet for a trend)");
+			*role = UC_DIM;
+			break;
+		}
+		per = growth_unit(vw->rss_slope, &suffix);
+		fmt_growth_in(vw->rss_slope, per, suffix, a, sizeof a);
+		fmt_growth_in(vw->slope_lo, per, suffix, b, sizeof b);
+		fmt_growth_in(vw->slope_hi, per, suffix, c, sizeof c);
+		snprintf(buf, len, "growth %s (95%%: %s..%s)  %s", a, b, c,
+		    vw->leak ? "LEAK: growing steadily" :
+		    "no leak verdict");
+		if (vw->leak)
+			*role = UC_CRITICAL;
+		break;
+	case D_TTL:
+		if (isnan(vw->limit_bytes)) {
+			snprintf(buf, len, "to the limit: no limit set");
+			*role = UC_DIM;
+		} else if (isnan(vw->ttl_s)) {
+			snprintf(buf, len, "to the limit: not growing toward "
+			    "it");
+			*role = UC_DIM;
+		} else if (vw->ttl_s <= 0) {
+			snprintf(buf, len, "to the limit: at the limit now");
+			*role = UC_CRITICAL;
+		} else {
+			fmt_seconds(vw->ttl_s, a, sizeof a);
+			fmt_ttl(vw->ttl_lo_s, b, sizeof b);
+			fmt_ttl(vw->ttl_hi_s, c, sizeof c);
+			snprintf(buf, len, "to the limit: in %s (%s..%s)", a,
+			    b, isnan(vw->ttl_hi_s) ? "?" : c);
+			*role = risk_color(vw->risk >= VIEW_RISK_HIGH ?
+			    vw->risk : VIEW_RISK_HIGH);
+		}
+		break;
+	case D_RISK:
+		snprintf(buf, len, "risk %s%s%s", risk_name(vw->risk),
+		    vw->risk_reason[0] != '\0' ? ": " : "", vw->risk_reason);
+		*role = vw->risk > VIEW_RISK_LOW ? risk_color(vw->risk) :
+		    UC_NORMAL;
+		break;
+	case D_MITIGATE:
+		snprintf(buf, len, "mitigation: %s", vw->mitigation[0] != '\0' ?
+		    vw->mitigation : "none needed");
+		if (vw->mitigation[0] == '\0')
+			*role = UC_DIM;
+		break;
+	default:
+		fmt_number(vw->fragmentation, a, sizeof a);
+		fmt_percent(vw->efficiency, b, sizeof b);
+		fmt_count(vw->threads, c, sizeof c);
+		fmt_count(vw->fds, d, sizeof d);
+		snprintf(buf, len, "fragmentation %s%s  efficiency %s  "
+		    "threads %s  fds %s", a, isnan(vw->fragmentation) ? "" :
+		    "x", b, c, d);
+		break;
+	}
+}
+
 /* The selected worker in words, over rows lines from y (boxed when there
  * is room). */
 static void
 draw_details(struct ui *ui, WINDOW *win, int y, int rows, int w,
     const struct view_worker *vw)
 {
-	char a[FMT_MAX + 8], b[FMT_MAX], c[FMT_MAX], d[FMT_MAX], line[512];
-	attr_t dim = ui_attr(UC_DIM), n = ui_attr(UC_NORMAL);
-	int x = 0, r = 0, boxed = rows >= 5 && w >= 30, iw = w;
+	char line[512];
+	enum ui_color role;
+	int x = 0, r, boxed = rows >= 5 && w >= 30, iw = w;
 
 	if (boxed) {
 		snprintf(line, sizeof line, "%s memory", vw->name);
@@ -187,41 +388,11 @@ draw_details(struct ui *ui, WINDOW *win, int y, int rows, int w,
 		iw = w - 4;
 		rows -= 2;
 	}
-	fmt_bytes(vw->rss_bytes, a, sizeof a);
-	fmt_bytes(vw->pss_bytes, b, sizeof b);
-	fmt_bytes(vw->swap_bytes, c, sizeof c);
-	fmt_bytes(vw->gpu_bytes, d, sizeof d);
-	if (!isnan(vw->limit_bytes) && vw->limit_bytes > 0 &&
-	    !isnan(vw->rss_bytes)) {
-		char lim[FMT_MAX], pct[FMT_MAX];
-
-		fmt_bytes(vw->limit_bytes, lim, sizeof lim);
-		fmt_percent(100 * vw->rss_bytes / vw->limit_bytes, pct,
-		    sizeof pct);
-		snprintf(line, sizeof line, "%s%sRSS %s of %s (%s)  PSS %s  "
-		    "swap %s  GPU %s", boxed ? "" : vw->name, boxed ? "" :
-		    ": ", a, lim, pct, b, c, d);
-	} else
-		snprintf(line, sizeof line, "%s%sRSS %s (no limit)  PSS %s  "
-		    "swap %s  GPU %s", boxed ? "" : vw->name, boxed ? "" :
-		    ": ", a, b, c, d);
-	if (r < rows)
-		widget_text(win, y + r++, x, iw, line, WIDGET_NUL, n,
+	for (r = 0; r < rows && r < D_COUNT; r++) {
+		detail_line(r, vw, !boxed, line, sizeof line, &role);
+		widget_text(win, y + r, x, iw, line, WIDGET_NUL, ui_attr(role),
 		    ui->glyphs);
-	fmt_growth(vw->rss_slope, a, sizeof a);
-	fmt_count(vw->threads, b, sizeof b);
-	fmt_count(vw->fds, c, sizeof c);
-	fmt_count(vw->restarts, d, sizeof d);
-	snprintf(line, sizeof line, "growth %s  threads %s  fds %s  "
-	    "restarts %s", a, b, c, d);
-	if (r < rows)
-		widget_text(win, y + r++, x, iw, line, WIDGET_NUL, n,
-		    ui->glyphs);
-	/* Room for the analysis: shown as unknown until the view has it. */
-	if (r < rows)
-		widget_text(win, y + r++, x, iw, "leak verdict -  time to "
-		    "limit -  forecast 1h -  (no memory analysis yet)",
-		    WIDGET_NUL, dim, ui->glyphs);
+	}
 }
 
 static int
@@ -263,33 +434,72 @@ draw_events(struct ui *ui, WINDOW *win, int y, int rows, int w)
 	return r;
 }
 
+/* The title line: how many workers leak or are at risk, and the host's
+ * memory pressure when it is known. */
+static void
+draw_title(struct memory *m, struct ui *ui, WINDOW *win, int w)
+{
+	struct view_host host;
+	char line[256], some[FMT_MAX], full[FMT_MAX];
+	size_t i;
+	int leaks = 0, risky = 0, x;
+
+	for (i = 0; i < m->nw; i++) {
+		leaks += m->w[i].leak != 0;
+		risky += m->w[i].risk >= VIEW_RISK_HIGH &&
+		    !isnan(m->w[i].rss_bytes);
+	}
+	snprintf(line, sizeof line, "Memory: %zu worker%s, %d leaking, %d at "
+	    "high risk", m->nw, m->nw == 1 ? "" : "s", leaks, risky);
+	x = widget_text(win, 0, 0, w, line, WIDGET_NUL,
+	    ui_attr(leaks + risky > 0 ? UC_WARNING : UC_TITLE), ui->glyphs);
+	view_host(ui->view, &host);
+	if (isnan(host.psi_some_avg10) || w - x < 20)
+		return;
+	fmt_percent(host.psi_some_avg10, some, sizeof some);
+	fmt_percent(host.psi_full_avg10, full, sizeof full);
+	snprintf(line, sizeof line, "host pressure some %s full %s", some,
+	    full);
+	if (w - x < widget_text_width(line, WIDGET_NUL, ui->glyphs) + 2)
+		snprintf(line, sizeof line, "host pressure %s", some);
+	widget_text_right(win, 0, x, w - x, line, ui_attr(
+	    host.psi_some_avg10 >= 10 ? UC_WARNING : UC_DIM), ui->glyphs);
+}
+
 static void
 memory_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 {
 	struct memory *m = p;
 	struct table_layout l;
-	int details, events, table, r, row;
+	int details, events, table, r, row, avail;
 
 	rebuild(m, ui);
 	m->list_rows = 0;
 	if (h < 1 || w < 1)
 		return;
+	draw_title(m, ui, win, w);
+	if (h < 2)
+		return;
 	table_layout(cols, C_COUNT, w, &l);
-	table_draw_header(win, 0, 0, cols, &l, -1, 0, ui_attr(UC_TITLE),
+	table_draw_header(win, 1, 0, cols, &l, -1, 0, ui_attr(UC_TITLE),
 	    ui->glyphs);
 	if (m->nw == 0) {
-		if (h > 1)
-			widget_text(win, 1, 1, w - 1, "no workers yet (waiting "
+		if (h > 2)
+			widget_text(win, 2, 1, w - 1, "no workers yet (waiting "
 			    "for the first sample)", WIDGET_NUL,
 			    ui_attr(UC_DIM), ui->glyphs);
 		return;
 	}
 	/* Rows: the table, then the details, then the events. */
-	details = h >= 16 ? 5 : h >= 9 ? 3 : 0;
-	events = h >= 16 ? (h - 1 - details) / 3 : 0;
+	avail = h - 2;
+	details = avail >= 16 ? D_COUNT + 2 : avail >= 7 ?
+	    (avail - 3 >= 5 ? avail - 3 : 3) : 0;
+	if (details > D_COUNT + 2)
+		details = D_COUNT + 2;
+	events = avail >= 16 ? (avail - details) / 3 : 0;
 	if (events < 3)
-		events = h >= 16 ? 3 : 0;
-	table = h - 1 - details - events;
+		events = avail >= 16 ? 3 : 0;
+	table = avail - details - events;
 	if (table > (int)m->nw) {
 		/* Fewer workers than rows: the events get the rest. */
 		if (events > 0)
@@ -301,15 +511,15 @@ memory_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 		details = events = 0;
 	}
 	m->page = table;
-	m->list_y = 1;
+	m->list_y = 2;
 	m->list_rows = table;
 	m->top = table_scroll(m->sel, (int)m->nw, table, m->top);
 	for (r = 0, row = m->top; r < table && row < (int)m->nw; r++, row++)
-		draw_row(ui, win, 1 + r, &l, &m->w[row], row == m->sel);
-	if (details > 0 && 1 + table + details <= h)
-		draw_details(ui, win, 1 + table, details, w, &m->w[m->sel]);
-	if (events > 0 && 1 + table + details + events <= h)
-		draw_events(ui, win, 1 + table + details, events, w);
+		draw_row(ui, win, 2 + r, &l, &m->w[row], row == m->sel);
+	if (details > 0 && 2 + table + details <= h)
+		draw_details(ui, win, 2 + table, details, w, &m->w[m->sel]);
+	if (events > 0 && 2 + table + details + events <= h)
+		draw_events(ui, win, 2 + table + details, events, w);
 }
 
 static int
