@@ -1119,6 +1119,8 @@ exec_check(struct actions *a, struct job *j)
 	int st;
 
 	exec_read(t);
+	if (t->child <= 0)
+		fatal("exec_check without a child");
 	if (!t->reaped) {
 		r = waitpid(t->child, &st, WNOHANG);
 		if (r == t->child) {
@@ -1373,11 +1375,12 @@ run_action(struct actions *a, struct job *j)
 {
 	struct attempt *t = &j->at;
 
-	t->state = AS_RUN;
+	/* run_exec and run_http move to AS_RUN once something is in
+	 * flight; a signal, and a refusal, are over at once */
+	t->state = AS_DONE;
 	switch (t->ac->kind) {
 	case ACTION_SIGNAL:
 		run_signal(a, j);
-		t->state = AS_DONE;	/* finished at once */
 		break;
 	case ACTION_EXEC:
 		run_exec(a, j);
@@ -1386,8 +1389,6 @@ run_action(struct actions *a, struct job *j)
 		run_http(a, j);
 		break;
 	}
-	if (t->state != AS_RUN)
-		t->state = AS_DONE;
 }
 
 /* The action itself is over (t->ok says how): settle, or judge now. */
