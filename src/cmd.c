@@ -20,6 +20,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_act_entry,
 	&cmd_recover_entry,
 	&cmd_trim_entry,
+	&cmd_replay_entry,
+	&cmd_goto_entry,
+	&cmd_seek_entry,
+	&cmd_play_entry,
 	NULL
 };
 

@@ -52,6 +52,18 @@ extern const struct cmd_entry cmd_resolve_entry;
 extern const struct cmd_entry cmd_act_entry;
 extern const struct cmd_entry cmd_recover_entry;
 extern const struct cmd_entry cmd_trim_entry;
+extern const struct cmd_entry cmd_replay_entry;
+/* Time travel in a replay (cmd-goto.c): goto, seek, play. */
+extern const struct cmd_entry cmd_goto_entry;
+extern const struct cmd_entry cmd_seek_entry;
+extern const struct cmd_entry cmd_play_entry;
+
+/* A TIME typed for a recording spanning [first_ms, last_ms]
+ * (cmd-replay.c): the forms of timeexpr_parse with "now" the end of the
+ * recording, and a clock time (03:12) on its last day or, when that is
+ * after the end, the day before.  0, or -1 with a message in err. */
+int cmd_replay_time(const char *s, int64_t first_ms, int64_t last_ms,
+    int64_t *out_ms, char *err, size_t errlen);
 
 /*
  * Recovery actions (cmd-act.c, docs/actions.md).  Before running act,
