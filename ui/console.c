@@ -29,6 +29,7 @@
 #include "theme.h"
 #include "ucmd.h"
 #include "units.h"
+#include "timebar.h"
 #include "widgets.h"
 
 static const struct panel_ops *const panel_list[CONSOLE_PANELS] = {
@@ -300,10 +301,14 @@ struct console *
 console_new(struct view *view, const struct console_opts *o)
 {
 	struct console *c = xcalloc(1, sizeof *c);
+	struct view_play play;
 	int i;
 
 	c->opts = *o;
 	c->ui.view = view;
+	/* a recording: the time bar under the panels */
+	if (view_play(view, &play) == 0)
+		c->ui.timebar = timebar_new();
 	c->ui.glyphs = o->ascii || !locale_is_utf8() ? UG_ASCII : UG_UNICODE;
 	c->ui.colors = 0;
 	c->ui.spark_column = COL_CPU;
@@ -337,6 +342,7 @@ console_free(struct console *c)
 	for (i = 0; i < CONSOLE_PANELS; i++)
 		c->panels[i].ops->destroy(c->panels[i].state);
 	keymap_free(c->keymap);
+	timebar_free(c->ui.timebar);
 	prompt_free(&c->cmdline);
 	prompt_free(&c->filterline);
 	buf_free(&c->pager.text);
@@ -678,6 +684,12 @@ mouse(struct console *c, TermKeyKey *key)
 		click_bar(c, m.x);
 		return;
 	}
+	if (m.event == INPUT_MOUSE_PRESS && m.button == 1 &&
+	    c->ui.timebar != NULL && m.y == timebar_row(c->ui.timebar)) {
+		timebar_click(c->ui.timebar, &c->ui, m.x);
+		c->dirty = 1;
+		return;
+	}
 	if ((p = panel_at(c, m.y, m.x, &i)) == NULL)
 		return;
 	if (m.event == INPUT_MOUSE_WHEEL_UP ||
@@ -808,6 +820,8 @@ free_windows(struct console *c)
 			delwin(*all[i]);
 		*all[i] = NULL;
 	}
+	if (c->ui.timebar != NULL)
+		timebar_place(c->ui.timebar, -1, 0);
 	assign_slots(c);
 }
 
@@ -845,12 +859,15 @@ console_resize(struct console *c, int rows, int cols)
 		c->layout = LAYOUT_STACKED;
 	else
 		c->layout = LAYOUT_SINGLE;
-	body = rows - 4;
+	/* replay: the time bar takes a row above the status line */
+	body = rows - 4 - (c->ui.timebar != NULL);
 	c->w_header = window(1, cols, 0, 0);
 	c->w_tabs = window(1, cols, 1, 0);
 	c->w_body = window(body, cols, 2, 0);
 	c->w_status = window(1, cols, rows - 2, 0);
 	c->w_bar = window(1, cols, rows - 1, 0);
+	if (c->ui.timebar != NULL)
+		timebar_place(c->ui.timebar, rows - 3, cols);
 	switch (c->layout) {
 	case LAYOUT_SINGLE:
 		c->w_slot[0] = window(body, cols, 2, 0);
@@ -1035,6 +1052,10 @@ draw_status(struct console *c)
 	else if (c->pager.open)
 		text(w, 0, 0, c->cols, "Up/Down/PgUp/PgDn scroll; any other "
 		    "key closes", UC_DIM, c);
+	else if (c->ui.timebar != NULL)
+		text(w, 0, 0, c->cols, "F1 or ? help   Space play   , . step"
+		    "   [ ] minute   p n incident   t go to   $ follow   q quit",
+		    UC_DIM, c);
 	else
 		text(w, 0, 0, c->cols, "F1 or ? help   : command   / filter"
 		    "   Tab panels   q quit", UC_DIM, c);
@@ -1151,6 +1172,8 @@ console_draw(struct console *c, int full)
 			draw_sep(c);
 		}
 		draw_bar(c);
+		if (c->ui.timebar != NULL)
+			timebar_draw(c->ui.timebar, &c->ui);
 		draw_status(c);
 	}
 	doupdate();

@@ -71,6 +71,8 @@ struct ui {
 	int64_t		 window_ms;	/* metrics chart window */
 	int64_t		 incident;	/* the errors panel's selected incident
 					   (%i in a command line); 0 none */
+	struct timebar	*timebar;	/* replay: the time bar (timebar.h);
+					   NULL live */
 };
 
 /* Attributes (colour pair and bold/reverse) of a role in the theme. */
