@@ -1685,8 +1685,26 @@ check_worker(struct parse *p, const struct section *sec)
 	}
 }
 
+/* A %n or %p inside arg that is not part of "%%n" / "%%p". */
+static int
+inner_placeholder(const char *arg)
+{
+	const char *q;
+
+	for (q = arg; (q = strchr(q, '%')) != NULL; q++) {
+		if (q[1] == '%') {
+			q++;
+			continue;
+		}
+		if (q[1] == 'n' || q[1] == 'p')
+			return 1;
+	}
+	return 0;
+}
+
 /* %n and %p are replaced only as whole arguments: one inside a word
- * would reach the program as it is, which is never what was meant. */
+ * would reach the program as it is, which is never what was meant
+ * ("%%n" is left alone: it is clearly not a placeholder). */
 static void
 check_placeholders(struct parse *p, const struct cfg_action *a, int line)
 {
@@ -1696,8 +1714,7 @@ check_placeholders(struct parse *p, const struct cfg_action *a, int line)
 		if (strcmp(a->argv[i], "%n") == 0 ||
 		    strcmp(a->argv[i], "%p") == 0)
 			continue;
-		if (strstr(a->argv[i], "%n") != NULL ||
-		    strstr(a->argv[i], "%p") != NULL) {
+		if (inner_placeholder(a->argv[i])) {
 			perr(p, line, "exec: %%n and %%p are replaced only as "
 			    "whole arguments, not inside \"%s\"; pass them "
 			    "as arguments of their own", a->argv[i]);

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1396,10 +1397,52 @@ test_example_rule_keys(void **state)
 	cfg_errors_free(&errs);
 }
 
+/* exec placeholders must be whole arguments; a file others may write
+ * says why its exec actions will be refused */
+static void
+test_exec_safety(void **state)
+{
+	struct cfg_errors errs = {0};
+	struct config cfg;
+	const char *text;
+	char *path, *want;
+
+	load_one_error("[action a]\nexec = /bin/x --name=%n\n", 2,
+	    "exec: %n and %p are replaced only as whole arguments, not "
+	    "inside \"--name=%n\"; pass them as arguments of their own");
+	load_one_error("[action a]\nexec = /bin/x '%p.log'\n", 2,
+	    "not inside \"%p.log\"");
+	load_ok("[action a]\nexec = /bin/x %n %p '%%n' %N\n", &cfg);
+	assert_null(cfg.exec_unsafe);
+	config_free(&cfg);
+
+	text = "[action a]\nexec = /bin/true\n";
+	path = write_file("open.ini", text, strlen(text));
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(config_load(path, &cfg, &errs), 0);
+	want = xasprintf("%s is writable by group (mode 0620)", path);
+	assert_non_null(cfg.exec_unsafe);
+	assert_string_equal(cfg.exec_unsafe, want);
+	free(want);
+	config_free(&cfg);
+	/* without exec actions there is nothing to refuse */
+	free(path);
+	text = "[action a]\nsignal = USR1\n";
+	path = write_file("open.ini", text, strlen(text));
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(config_load(path, &cfg, &errs), 0);
+	assert_null(cfg.exec_unsafe);
+	config_free(&cfg);
+	assert_int_equal(errs.n, 0);
+	free(path);
+	cfg_errors_free(&errs);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exec_safety),
 		cmocka_unit_test(test_units_size),
 		cmocka_unit_test(test_units_duration),
 		cmocka_unit_test(test_units_format),
