@@ -46,6 +46,7 @@ sleep "$SECS"
 t1=$(awk '{print $14 + $15}' /proc/$rp/stat)
 s1=$(date +%s%N)
 rss=$(awk '/^VmRSS:/ {print $2}' /proc/$rp/status)
+anon=$(awk '/^RssAnon:/ {print $2}' /proc/$rp/status)
 kill -TERM "$rp"; wait "$rp"
 hz=$(getconf CLK_TCK)
 pct=$(awk -v a="$t0" -v b="$t1" -v s0="$s0" -v s1="$s1" -v hz="$hz" \
@@ -54,4 +55,4 @@ ok=$(awk -v p="$pct" 'BEGIN { print (p < 1.0) ? "ok" : "FAIL" }')
 samples=$("$MODELTOP" export --db "$T/rec.db" --metric up | wc -l)
 echo "recorder: $N workers, ${SECS}s, cpu ${pct}%, rss ${rss} kB, $samples up-samples" >&2
 echo "| recorder CPU, $N workers at 1 s (scrape + parse + /proc + store) | ${pct}% of one core | < 1% | $ok |"
-echo "| recorder resident memory, $N workers | $((rss / 1024)) MB | - | - |"
+echo "| recorder resident memory, $N workers (of which private: RssAnon) | $((rss / 1024)) MB ($((anon / 1024)) MB) | - | - |"
