@@ -1054,7 +1054,7 @@ draw_status(struct console *c)
 		    "key closes", UC_DIM, c);
 	else if (c->ui.timebar != NULL)
 		text(w, 0, 0, c->cols, "F1 or ? help   Space play   , . step"
-		    "   [ ] minute   p n incident   t go to   $ follow   q quit",
+		    "   [ ] minute   C-p C-n incident   t go to   $ follow   q quit",
 		    UC_DIM, c);
 	else
 		text(w, 0, 0, c->cols, "F1 or ? help   : command   / filter"
