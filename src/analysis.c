@@ -21,6 +21,7 @@
 #include "incident.h"
 #include "logtail.h"
 #include "proc.h"
+#include "recover.h"
 #include "rules.h"
 #include "traceback.h"
 #include "util.h"
@@ -621,6 +622,8 @@ on_rule(void *arg, const struct rule_event *e)
 		trigger(rc->a, rc->w, rule_classes[k], e->rule->severity,
 		    e->rule->action != NULL ? e->rule->action : "investigate",
 		    e->text, NULL, NULL, 0, rc->ts);
+		/* a policy (action = X, auto = yes) acts now */
+		recover_on_rule_firing(rc->a->eng, rc->w, e->rule, rc->ts);
 		break;
 	case RULE_CLEARED:
 		engine_event(rc->a->eng, rc->w->name, EV_RULE,

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "analysis.h"
 #include "discover.h"
 #include "expo.h"
@@ -46,6 +47,7 @@ struct engine {
 	struct nvml	*nvml;
 	struct discover_cache *discover;
 	struct analysis	*an;
+	struct actions	*acts;		/* recovery actions in flight */
 	int		 has_match;	/* some worker is found by match */
 
 	struct engine_event events[EVENT_RING];
@@ -862,13 +864,17 @@ engine_pollfds(struct engine *eng, struct pollfd *fds, int max,
     int *timeout_ms)
 {
 	int64_t now = util_mono_ms(), wait;
+	int n;
 
 	wait = eng->next_tick_mono - now;
 	if (wait < 0)
 		wait = 0;
 	if (*timeout_ms < 0 || wait < *timeout_ms)
 		*timeout_ms = (int)(wait > INT_MAX ? INT_MAX : wait);
-	return scraper_pollfds(eng->scraper, fds, max, timeout_ms);
+	n = scraper_pollfds(eng->scraper, fds, max, timeout_ms);
+	if (eng->acts != NULL)
+		n += actions_pollfds(eng->acts, fds + n, max - n, timeout_ms);
+	return n;
 }
 
 int
@@ -893,6 +899,10 @@ engine_dispatch(struct engine *eng, const struct pollfd *fds, int n)
 			eng->next_tick_mono = now + eng->interval_ms;
 		bits |= engine_tick(eng);
 	}
+	/* after the tick, so that verification sees its fresh samples */
+	if (eng->acts != NULL &&
+	    (actions_dispatch(eng->acts, fds, n) & ACTIONS_CHANGED))
+		bits |= ENGINE_CHANGED;
 	return bits;
 }
 
@@ -942,6 +952,7 @@ engine_new(const struct config *cfg, const struct engine_opts *opts,
 		eng->has_match |= cfg->workers[i].find == WORKER_FIND_MATCH;
 	raise_fd_limit();
 	eng->an = analysis_new(eng, cfg, eng->store);
+	eng->acts = actions_new(eng);
 	eng->next_tick_mono = util_mono_ms();
 	eng->last_retention_mono = util_mono_ms() - RETENTION_EVERY_MS;
 	return eng;
@@ -955,6 +966,9 @@ engine_free(struct engine *eng, char *err, size_t errlen)
 
 	if (eng == NULL)
 		return 0;
+	/* unfinished attempts are recorded as interrupted */
+	actions_free(eng->acts);
+	eng->acts = NULL;
 	if (eng->store != NULL) {
 		/* results that already arrived belong to the recording */
 		collect_scrapes(eng);
