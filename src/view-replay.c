@@ -108,6 +108,7 @@ struct rseries {
 
 struct rworker {
 	char		*name;
+	uint32_t	 up;		/* its `up` series + 1, 0 none */
 	uint32_t	*ser;		/* its series, by metric and labels */
 	size_t		 nser, sercap;
 	int		 sorted;
@@ -300,6 +301,8 @@ series_add(void *ctx, const struct store_series_info *si)
 		vr->ref_sid = s->id;
 	vr->slot[si->id] = (uint32_t)++vr->nser;
 	w = &vr->workers[s->worker];
+	if (s->fig == F_UP)
+		w->up = (uint32_t)vr->nser;
 	w->ser = xgrow(w->ser, &w->sercap, w->nser + 1, sizeof *w->ser);
 	w->ser[w->nser++] = (uint32_t)(vr->nser - 1);
 	w->sorted = 0;
@@ -777,6 +780,31 @@ value_at(const struct view_replay *vr, const struct rseries *s)
 	return s->v;
 }
 
+/* The time of w's newest tick at the cursor (its `up` sample), 0 when
+ * it has none. */
+static int64_t
+tick_of(const struct view_replay *vr, const struct rworker *w)
+{
+	const struct rseries *up = w->up != 0 ? &vr->ser[w->up - 1] : NULL;
+
+	return up != NULL && !isnan(value_at(vr, up)) ? up->ts : 0;
+}
+
+/* The value of w's series s at the cursor: a worker with an `up` series
+ * writes all of a tick's points with the tick's time, so only a point
+ * of its newest tick counts (a process that is gone has no RSS, not the
+ * RSS of a tick before). */
+static double
+worker_value(const struct view_replay *vr, const struct rworker *w,
+    int64_t tick, const struct rseries *s)
+{
+	if (w->up == 0)
+		return value_at(vr, s);
+	if (tick == 0 || s->gen != vr->gen || s->ts != tick)
+		return NAN;
+	return s->v;
+}
+
 /* ------------------------------------------------------------------ */
 /* Workers */
 
@@ -819,6 +847,7 @@ fill_worker(struct view_replay *vr, struct rworker *w, struct view_worker *vw)
 	const struct rseries *fig[F_COUNT];
 	double val[F_COUNT], up, a, top = NAN;
 	const struct revent *e;
+	int64_t tick = tick_of(vr, w);
 	size_t i;
 	int f;
 
@@ -835,7 +864,8 @@ fill_worker(struct view_replay *vr, struct rworker *w, struct view_worker *vw)
 		if (s->fig == F_NONE)
 			continue;
 		if (s->fig == F_ANOM) {
-			if (s->anom < 0 || isnan(a = value_at(vr, s)))
+			if (s->anom < 0 ||
+			    isnan(a = worker_value(vr, w, tick, s)))
 				continue;
 			if (anom_figs[(int)s->anom].high ? a > ANOMALY_THRESHOLD :
 			    fabs(a) > ANOMALY_THRESHOLD)
@@ -845,7 +875,7 @@ fill_worker(struct view_replay *vr, struct rworker *w, struct view_worker *vw)
 			continue;
 		}
 		fig[s->fig] = s;
-		val[s->fig] = value_at(vr, s);
+		val[s->fig] = worker_value(vr, w, tick, s);
 	}
 	up = val[F_UP];
 	if (isnan(up)) {
@@ -963,12 +993,14 @@ replay_series(struct view *v, const char *worker,
 {
 	struct view_replay *vr = rp(v);
 	struct rworker *w = worker_by_name(vr, worker);
+	int64_t tick;
 	size_t i;
 
 	*out = NULL;
 	if (w == NULL)
 		return 0;
 	read_window(vr);
+	tick = tick_of(vr, w);
 	sort_worker(vr, w);
 	vr->vs = xgrow(vr->vs, &vr->vscap, w->nser + 1, sizeof *vr->vs);
 	for (i = 0; i < w->nser; i++) {
@@ -978,7 +1010,7 @@ replay_series(struct view *v, const char *worker,
 		vs->metric = s->metric;
 		vs->labels = s->labels;
 		vs->labels_len = s->labels_len;
-		vs->value = value_at(vr, s);
+		vs->value = worker_value(vr, w, tick, s);
 		vs->ts_ms = isnan(vs->value) ? 0 : s->ts;
 		vs->counter = s->counter;
 	}

@@ -251,6 +251,7 @@ test_workers_at(void **state)
 {
 	struct fixture *f = *state;
 	const struct view_worker *w, *a, *b;
+	const struct view_series *s;
 	struct view *v;
 
 	rec(f->path);
@@ -278,6 +279,16 @@ test_workers_at(void **state)
 	/* between ticks: the tick before */
 	assert_int_equal(view_seek(v, AT(20) + 999), 0);
 	assert_true(worker(v, "a")->rss_bytes == 1020);
+
+	/* the crash tick: no RSS, not the RSS of the tick before */
+	assert_int_equal(view_seek(v, AT(30)), 0);
+	b = worker(v, "b");
+	assert_int_equal(b->state, VIEW_DOWN);
+	assert_true(isnan(b->rss_bytes));
+	assert_int_equal(view_series(v, "b", &s), 3);
+	assert_string_equal(s[1].metric, "proc_rss_bytes");
+	assert_true(isnan(s[1].value));
+	assert_true(s[0].value == 0);	/* proc_restarts, that tick */
 
 	/* b down: its figures missing, the note from its exit event, its
 	 * crash incident open and acknowledged */
