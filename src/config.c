@@ -15,6 +15,7 @@
  * keys or sections run once the whole file is read.
  */
 #include "config.h"
+#include "inireader.h"
 #include "rules.h"
 #include "units.h"
 #include "util.h"
@@ -29,8 +30,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <ini.h>
 
 #define DEFAULT_DB	"~/.local/state/modeltop/history.db"
 #define SECTIONS_HELP	"expected [modeltop], [worker NAME], [action NAME], " \
@@ -81,16 +80,11 @@ struct parse {
 	struct config	*cfg;
 	struct cfg_errors *errs;
 	const char	*file;
-	FILE		*fp;
-	int		 lineno;
-	char		*raw;		/* the current line, from getline */
-	size_t		 rawcap;
-	int		 first_syntax;	/* line of our first syntax error */
+	int		 lineno;	/* of the line being read */
 	struct section	*secs;
 	size_t		 nsecs, capsecs;
 	int		 cur;		/* index into secs; -1 when none */
 	int		 skip;		/* cur == -1 after a bad header */
-	int		 read_errno;	/* getline's errno when it failed */
 };
 
 /* ------------------------------------------------------------------ */
@@ -1479,147 +1473,44 @@ key_value(struct parse *p, const char *key, const char *value)
 }
 
 /* ------------------------------------------------------------------ */
-/* Reading: inih's reader and handler */
+/* Reading: inireader's callbacks */
 
-static int
-is_comment_start(char c)
+static void
+read_section(void *ctx, const char *name, int line)
 {
-	return c == ';' || c == '#';
-}
+	struct parse *p = ctx;
 
-/* inih's find_chars_or_comment: the first of chars, or an inline ';'
- * comment (one preceded by whitespace), or the end. */
-static const char *
-find_or_comment(const char *s, const char *chars)
-{
-	int was_space = 0;
-
-	while (*s != '\0' && (chars == NULL || strchr(chars, *s) == NULL) &&
-	    !(was_space && *s == ';')) {
-		was_space = isspace((unsigned char)*s);
-		s++;
+	p->lineno = line;
+	if (name != NULL)
+		section_start(p, name, line);
+	else {
+		/* A bad header (reported): its keys are not ours. */
+		p->cur = -1;
+		p->skip = 1;
 	}
-	return s;
-}
-
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		n--;
-	s[n] = '\0';
-	return s;
 }
 
 static void
-syntax_error(struct parse *p, const char *fmt, const char *arg)
+read_key(void *ctx, const char *key, const char *value, int line)
 {
-	if (p->first_syntax == 0)
-		p->first_syntax = p->lineno;
-	perr(p, p->lineno, fmt, arg);
+	struct parse *p = ctx;
+
+	p->lineno = line;
+	key_value(p, key, value);
 }
 
-/*
- * Look at a line before inih does: track section headers (inih reports
- * neither their lines nor empty sections), report every syntax error
- * (inih returns only the first), and parse a line too long for inih's
- * buffer ourselves.  Returns 1 when inih should see the line, 0 when it
- * has been dealt with here.
- */
-static int
-line_inspect(struct parse *p, char *s, int fits)
+static void
+read_error(void *ctx, int line, const char *msg)
 {
-	const char *e;
-	char *name, *value;
-
-	if (*s == '\0' || is_comment_start(*s))
-		return 1;
-	if (*s == '[') {
-		e = find_or_comment(s + 1, "]");
-		if (*e != ']') {
-			syntax_error(p, "syntax error: expected ']' to close "
-			    "the section header", NULL);
-			p->cur = -1;
-			p->skip = 1;
-			return 1;
-		}
-		name = xstrndup(s + 1, (size_t)(e - s - 1));
-		section_start(p, name, p->lineno);
-		free(name);
-		/* inih ignores whatever follows ']'; only a comment may. */
-		for (e++; isspace((unsigned char)*e); e++)
-			;
-		if (*e != '\0' && !is_comment_start(*e))
-			syntax_error(p, "syntax error: unexpected text \"%s\" "
-			    "after ']'", e);
-		return fits;
-	}
-	e = find_or_comment(s, "=:");
-	if (*e != '=' && *e != ':') {
-		syntax_error(p, "syntax error: expected KEY = VALUE, "
-		    "[SECTION] or a comment (got \"%s\")", s);
-		return 1;
-	}
-	if (fits)
-		return 1;
-	/* Too long for inih: split it the way inih would. */
-	name = xstrndup(s, (size_t)(e - s));
-	value = xstrdup(e + 1);
-	*(char *)find_or_comment(value, NULL) = '\0';
-	key_value(p, trim(name), trim(value));
-	free(name);
-	free(value);
-	return 0;
+	perr(ctx, line, "%s", msg);
 }
 
-static char *
-reader(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	ssize_t n;
-	size_t len;
-	char *s;
-
-	errno = 0;
-	n = getline(&p->raw, &p->rawcap, p->fp);
-	if (n == -1) {
-		p->read_errno = errno;
-		return NULL;
-	}
-	p->lineno++;
-	len = (size_t)n;
-	while (len > 0 && (p->raw[len - 1] == '\n' || p->raw[len - 1] == '\r'))
-		len--;
-	p->raw[len] = '\0';
-	s = p->raw;
-	if (strlen(s) != len) {
-		perr(p, p->lineno, "line contains a NUL byte");
-		s = "";
-	} else {
-		if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-			s += 3;
-		while (isspace((unsigned char)*s))
-			s++;
-		if (!line_inspect(p, s, strlen(s) + 1 <= (size_t)num))
-			s = "";
-		else if (strlen(s) + 1 > (size_t)num)
-			s = "";		/* a long comment or bad line */
-	}
-	util_strlcpy(str, s, (size_t)num);
-	return str;
-}
-
-static int
-handler(void *user, const char *section, const char *name, const char *value)
-{
-	key_value(user, name, value);
-	return 1;	/* errors are ours to collect; never inih's */
-}
+static const struct inireader_ops read_ops = {
+	.section = read_section,
+	.key = read_key,
+	.error = read_error,
+	.expected = "KEY = VALUE, [SECTION] or a comment",
+};
 
 /* ------------------------------------------------------------------ */
 /* Checks across keys and sections, once everything is read */
@@ -1857,6 +1748,7 @@ config_load(const char *path, struct config *cfg, struct cfg_errors *errs)
 {
 	struct parse p;
 	size_t from = errs->n, i;
+	char err[ERR_MAX];
 	int rc;
 
 	config_init(cfg);
@@ -1867,21 +1759,11 @@ config_load(const char *path, struct config *cfg, struct cfg_errors *errs)
 	p.errs = errs;
 	p.file = path;
 	p.cur = -1;
-	if ((p.fp = fopen(path, "r")) == NULL) {
-		cfg_errors_add(errs, path, 0, "cannot open: %s",
-		    strerror(errno));
+	rc = inireader_parse(path, &read_ops, &p, err, sizeof err);
+	if (rc != 0)
+		cfg_errors_add(errs, path, 0, "%s", err);
+	if (rc == INIREADER_OPEN)
 		return -1;
-	}
-	rc = ini_parse_stream(reader, &p, handler, &p);
-	if (ferror(p.fp))
-		cfg_errors_add(errs, path, 0, "cannot read: %s",
-		    strerror(p.read_errno != 0 ? p.read_errno : EIO));
-	else if (rc > 0 && rc != p.first_syntax)
-		cfg_errors_add(errs, path, rc, "syntax error");
-	else if (rc < 0 && rc != -1)
-		fatal("out of memory parsing %s", path);
-	fclose(p.fp);
-	free(p.raw);
 
 	check_all(&p);
 	if (cfg->nworkers == 0)
