@@ -1,10 +1,10 @@
 /*
  * classify.c -- classification rules for log records.
  *
- * Rule files are INI, parsed by inih through our own reader (as
- * config.c does) so that every key and section header has its line
- * number, every syntax error is reported, and a line longer than inih's
- * buffer (a long regex) is parsed here rather than cut.
+ * Rule files are INI, read through inireader (as config.c is) so that
+ * every key and section header has its line number, every syntax error
+ * is reported, and a line longer than inih's buffer (a long regex) is
+ * parsed rather than cut.
  *
  * Matching is the hot path: every log line of every worker goes through
  * it.  Each rule's regex yields, per top-level alternative, the longest
@@ -14,17 +14,15 @@
  * the few rules without a usable literal.
  */
 #include "classify.h"
+#include "inireader.h"
 #include "util.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <ini.h>
 
 #define MATCH_TEXT_MAX	2048	/* a traceback's match text */
 #define FIRST_LINE_MAX	1024
@@ -89,12 +87,7 @@ struct parse {
 	struct classifier *c;
 	struct cfg_errors *errs;
 	const char	*file;
-	FILE		*fp;
-	int		 lineno;
-	char		*raw;
-	size_t		 rawcap;
-	int		 first_syntax;
-	int		 read_errno;
+	int		 lineno;	/* of the line being read */
 	struct rule   **rules;		/* this file's, in order */
 	size_t		 nrules, cap;
 	struct rule	*cur;		/* NULL outside a [rule] section */
@@ -328,131 +321,52 @@ key_value(struct parse *p, const char *key, const char *value)
 }
 
 /* ------------------------------------------------------------------ */
-/* Reading: inih's reader and handler (as in config.c) */
+/* Reading: inireader's callbacks */
 
-static int
-is_comment_start(char c)
+static void
+read_section(void *ctx, const char *name, int line)
 {
-	return c == ';' || c == '#';
-}
+	struct parse *p = ctx;
+	char *header;
 
-/* inih's find_chars_or_comment: the first of chars, or an inline ';'
- * comment (one preceded by whitespace), or the end. */
-static const char *
-find_or_comment(const char *s, const char *chars)
-{
-	int was_space = 0;
-
-	while (*s != '\0' && (chars == NULL || strchr(chars, *s) == NULL) &&
-	    !(was_space && *s == ';')) {
-		was_space = isspace((unsigned char)*s);
-		s++;
+	p->lineno = line;
+	if (name == NULL) {
+		/* A bad header (reported): its keys are not ours. */
+		p->cur = NULL;
+		p->skip = 1;
+		return;
 	}
-	return s;
+	header = xstrdup(name);
+	section_start(p, header);
+	free(header);
 }
 
 static void
-syntax_error(struct parse *p, const char *fmt, const char *arg)
+read_key(void *ctx, const char *key, const char *value, int line)
 {
-	if (p->first_syntax == 0)
-		p->first_syntax = p->lineno;
-	perr(p, p->lineno, fmt, arg);
+	struct parse *p = ctx;
+
+	p->lineno = line;
+	key_value(p, key, value);
+}
+
+/* A bad line makes the rule it is in bad: the rule is not used. */
+static void
+read_error(void *ctx, int line, const char *msg)
+{
+	struct parse *p = ctx;
+
+	perr(p, line, "%s", msg);
 	if (p->cur != NULL)
 		p->cur->bad = 1;
 }
 
-/* Look at a line before inih does: section headers (with their line),
- * syntax errors (all of them), and lines too long for inih's buffer,
- * parsed here.  Returns 1 when inih should see the line. */
-static int
-line_inspect(struct parse *p, char *s, int fits)
-{
-	const char *e;
-	char *name, *value;
-
-	if (*s == '\0' || is_comment_start(*s))
-		return 1;
-	if (*s == '[') {
-		e = find_or_comment(s + 1, "]");
-		if (*e != ']') {
-			syntax_error(p, "syntax error: expected ']' to close "
-			    "the section header", NULL);
-			p->cur = NULL;
-			p->skip = 1;
-			return 1;
-		}
-		name = xstrndup(s + 1, (size_t)(e - s - 1));
-		section_start(p, name);
-		free(name);
-		for (e++; isspace((unsigned char)*e); e++)
-			;
-		if (*e != '\0' && !is_comment_start(*e))
-			syntax_error(p, "syntax error: unexpected text \"%s\" "
-			    "after ']'", e);
-		return fits;
-	}
-	e = find_or_comment(s, "=:");
-	if (*e != '=' && *e != ':') {
-		syntax_error(p, "syntax error: expected KEY = VALUE, "
-		    "[rule NAME] or a comment (got \"%s\")", s);
-		return 1;
-	}
-	if (fits)
-		return 1;
-	name = xstrndup(s, (size_t)(e - s));
-	value = xstrdup(e + 1);
-	*(char *)find_or_comment(value, NULL) = '\0';
-	key_value(p, trim(name), trim(value));
-	free(name);
-	free(value);
-	return 0;
-}
-
-static char *
-reader(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	ssize_t n;
-	size_t len;
-	char *s;
-
-	errno = 0;
-	n = getline(&p->raw, &p->rawcap, p->fp);
-	if (n == -1) {
-		p->read_errno = errno;
-		return NULL;
-	}
-	p->lineno++;
-	len = (size_t)n;
-	while (len > 0 && (p->raw[len - 1] == '\n' || p->raw[len - 1] == '\r'))
-		len--;
-	p->raw[len] = '\0';
-	s = p->raw;
-	if (strlen(s) != len) {
-		perr(p, p->lineno, "line contains a NUL byte");
-		if (p->cur != NULL)
-			p->cur->bad = 1;
-		s = "";
-	} else {
-		if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-			s += 3;
-		while (isspace((unsigned char)*s))
-			s++;
-		if (!line_inspect(p, s, strlen(s) + 1 <= (size_t)num))
-			s = "";
-		else if (strlen(s) + 1 > (size_t)num)
-			s = "";
-	}
-	util_strlcpy(str, s, (size_t)num);
-	return str;
-}
-
-static int
-handler(void *user, const char *section, const char *name, const char *value)
-{
-	key_value(user, name, value);
-	return 1;
-}
+static const struct inireader_ops read_ops = {
+	.section = read_section,
+	.key = read_key,
+	.error = read_error,
+	.expected = "KEY = VALUE, [rule NAME] or a comment",
+};
 
 /* ------------------------------------------------------------------ */
 /* Checking and compiling a file's rules */
@@ -542,26 +456,18 @@ load_file(struct classifier *c, const char *path, struct cfg_errors *errs)
 {
 	struct parse p;
 	size_t from = errs->n, i;
+	char err[256];
 	int rc;
 
 	memset(&p, 0, sizeof p);
 	p.c = c;
 	p.errs = errs;
 	p.file = path;
-	if ((p.fp = fopen(path, "r")) == NULL) {
-		cfg_errors_add(errs, path, 0, "cannot open: %s", strerror(errno));
+	rc = inireader_parse(path, &read_ops, &p, err, sizeof err);
+	if (rc != 0)
+		cfg_errors_add(errs, path, 0, "%s", err);
+	if (rc == INIREADER_OPEN)
 		return;
-	}
-	rc = ini_parse_stream(reader, &p, handler, &p);
-	if (ferror(p.fp))
-		cfg_errors_add(errs, path, 0, "cannot read: %s",
-		    strerror(p.read_errno != 0 ? p.read_errno : EIO));
-	else if (rc > 0 && rc != p.first_syntax)
-		cfg_errors_add(errs, path, rc, "syntax error");
-	else if (rc < 0 && rc != -1)
-		fatal("out of memory parsing %s", path);
-	fclose(p.fp);
-	free(p.raw);
 
 	for (i = 0; i < p.nrules; i++) {
 		check_rule(&p, p.rules[i]);
