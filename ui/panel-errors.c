@@ -53,8 +53,8 @@ enum icol {
 static const struct table_col inc_cols[I_COUNT] = {
 	[I_ID] =	{ "#", 3, 4, 1, 0, 0 },
 	[I_SEV] =	{ "SEV", 4, 4, 0, 0, 4 },
-	[I_CLASS] =	{ "CLASS", 8, 11, 0, 0, 0 },
-	[I_WORKER] =	{ "WORKER", 8, 12, 0, 0, 0 },
+	[I_CLASS] =	{ "CLASS", 8, 10, 0, 0, 0 },
+	[I_WORKER] =	{ "WORKER", 8, 11, 0, 0, 0 },
 	[I_STATE] =	{ "STATE", 6, 14, 0, 0, 0 },
 	[I_OPENED] =	{ "OPENED", 8, 8, 0, 0, 6 },
 	[I_FOR] =	{ "FOR", 5, 6, 1, 0, 3 },
@@ -346,9 +346,33 @@ draw_tabs(struct errors *e, struct ui *ui, WINDOW *win, int w,
 /* ------------------------------------------------------------------ */
 /* Incidents */
 
-static int
-inc_matches(const struct view_incident *in, const char *find)
+static const char *
+nz(const char *s)
 {
+	return s != NULL ? s : "";
+}
+
+/* A copy of an incident with "" for any string the view left NULL. */
+static struct view_incident
+inc_norm(const struct view_incident *in)
+{
+	struct view_incident c = *in;
+
+	c.worker = nz(c.worker);
+	c.cls = nz(c.cls);
+	c.strategy = nz(c.strategy);
+	c.trigger = nz(c.trigger);
+	c.exc_type = nz(c.exc_type);
+	c.exc_message = nz(c.exc_message);
+	c.acked_by = nz(c.acked_by);
+	c.resolved_by = nz(c.resolved_by);
+	return c;
+}
+
+static int
+inc_matches(const struct view_incident *vi, const char *find)
+{
+	struct view_incident c = inc_norm(vi), *in = &c;
 	char id[32];
 
 	if (find[0] == '\0')
@@ -405,7 +429,8 @@ inc_shown(struct errors *e, struct ui *ui)
 	return NULL;
 }
 
-/* "open", "acked by W", "resolved by W", "auto-resolved". */
+/* "open", "acked by W", "resolved by W", "auto-resolved" (W as the
+ * view has it: "alice on /dev/pts/3"). */
 static void
 inc_state(const struct view_incident *in, char *buf, size_t len,
     enum ui_color *role)
@@ -446,10 +471,11 @@ inc_duration(struct ui *ui, const struct view_incident *in)
 
 static void
 inc_row(struct ui *ui, WINDOW *win, int y, const struct table_layout *l,
-    const struct view_incident *in, int selected)
+    const struct view_incident *vi, int selected)
 {
+	struct view_incident c = inc_norm(vi), *in = &c;
 	char id[32], state[300], opened[FMT_MAX], dur[FMT_MAX], trig[FMT_MAX],
-	    att[FMT_MAX], what[600];
+	    att[FMT_MAX], what[600], *on;
 	const char *cells[I_COUNT];
 	enum sev s = int_sev(in->severity);
 	enum ui_color srole;
@@ -458,6 +484,10 @@ inc_row(struct ui *ui, WINDOW *win, int y, const struct table_layout *l,
 
 	snprintf(id, sizeof id, "%lld", (long long)in->id);
 	inc_state(in, state, sizeof state, &srole);
+	/* The table names who without where ("acked by alice"); the
+	 * details say it all. */
+	if ((on = strstr(state, " on ")) != NULL)
+		*on = '\0';
 	fmt_time_hms(in->opened_ms, opened, sizeof opened);
 	fmt_ms(inc_duration(ui, in), dur, sizeof dur);
 	fmt_count(in->count, trig, sizeof trig);
@@ -534,8 +564,8 @@ inc_pattern(struct ui *ui, const struct view_incident *in, char *buf,
 
 	n = view_patterns(ui->view, &p);
 	for (i = 0; i < n; i++) {
-		if (strcmp(p[i].worker, in->worker) != 0 ||
-		    strcmp(p[i].cls, in->cls) != 0)
+		if (strcmp(nz(p[i].worker), in->worker) != 0 ||
+		    strcmp(nz(p[i].cls), in->cls) != 0)
 			continue;
 		fmt_seconds(p[i].mtbf_s, mtbf, sizeof mtbf);
 		fmt_seconds(p[i].mttr_s, mttr, sizeof mttr);
@@ -553,7 +583,8 @@ inc_pattern(struct ui *ui, const struct view_incident *in, char *buf,
 static void
 inc_draw_detail(struct errors *e, struct ui *ui, WINDOW *win, int h, int w)
 {
-	const struct view_incident *in = inc_shown(e, ui);
+	const struct view_incident *vi = inc_shown(e, ui);
+	struct view_incident copy, *in = &copy;
 	const struct view_entry *te;
 	struct table_layout l;
 	const char *cells[T_COUNT];
@@ -564,7 +595,7 @@ inc_draw_detail(struct errors *e, struct ui *ui, WINDOW *win, int h, int w)
 	int y = 0, r, rows, k, x;
 
 	ui->incident = e->idet_id;
-	if (in == NULL) {
+	if (vi == NULL) {
 		snprintf(line, sizeof line, "Incident #%lld is no longer in "
 		    "the view  (Esc: back)", (long long)e->idet_id);
 		widget_text(win, 0, 0, w, line, WIDGET_NUL, ui_attr(UC_DIM),
@@ -572,6 +603,7 @@ inc_draw_detail(struct errors *e, struct ui *ui, WINDOW *win, int h, int w)
 		e->list_rows = 0;
 		return;
 	}
+	copy = inc_norm(vi);
 	s = int_sev(in->severity);
 	snprintf(line, sizeof line, "Incident #%lld ", (long long)in->id);
 	x = widget_text(win, y, 0, w, line, WIDGET_NUL, ui_attr(UC_TITLE),
@@ -596,8 +628,13 @@ inc_draw_detail(struct errors *e, struct ui *ui, WINDOW *win, int h, int w)
 	y += field(ui, win, y, h, w, "opened", line, UC_NORMAL, 2);
 	if (!in->open) {
 		fmt_datetime(in->resolved_ms, a, sizeof a);
-		snprintf(line, sizeof line, "%s by %s", a,
-		    in->resolved_by[0] != '\0' ? in->resolved_by : "auto");
+		if (in->resolved_by[0] == '\0' ||
+		    strcmp(in->resolved_by, "auto") == 0)
+			snprintf(line, sizeof line, "%s automatically (its "
+			    "condition cleared)", a);
+		else
+			snprintf(line, sizeof line, "%s by %s", a,
+			    in->resolved_by);
 		y += field(ui, win, y, h, w, "resolved", line, UC_NORMAL, 1);
 	}
 	if (in->acked_by[0] != '\0') {
@@ -649,18 +686,20 @@ inc_draw_detail(struct errors *e, struct ui *ui, WINDOW *win, int h, int w)
 	for (r = 0; r < rows && e->idet_top + r < (int)n; r++) {
 		const struct view_entry *en = &te[e->idet_top + r];
 
+		const char *kind = nz(en->kind);
+
 		fmt_time_hms(en->ts_ms, b, sizeof b);
 		cells[T_TIME] = b;
-		cells[T_KIND] = en->kind;
-		cells[T_TEXT] = en->text;
+		cells[T_KIND] = kind;
+		cells[T_TEXT] = nz(en->text);
 		table_draw_row(win, y + r, 0, itl_cols, &l, cells,
 		    ui_attr(UC_NORMAL), ui->glyphs);
-		role = strcmp(en->kind, "trigger") == 0 ||
-		    strcmp(en->kind, "join") == 0 ? sev_color(s) :
-		    strcmp(en->kind, "resolve") == 0 ||
-		    strcmp(en->kind, "cleared") == 0 ? UC_UP : UC_INFO;
-		table_draw_cell(win, y + r, 0, itl_cols, &l, T_KIND,
-		    en->kind, ui_attr(role), ui->glyphs);
+		role = strcmp(kind, "trigger") == 0 ||
+		    strcmp(kind, "join") == 0 ? sev_color(s) :
+		    strcmp(kind, "resolve") == 0 ||
+		    strcmp(kind, "cleared") == 0 ? UC_UP : UC_INFO;
+		table_draw_cell(win, y + r, 0, itl_cols, &l, T_KIND, kind,
+		    ui_attr(role), ui->glyphs);
 	}
 }
 
@@ -1068,10 +1107,10 @@ pat_rebuild(struct errors *e, struct ui *ui)
 	e->nprows = 0;
 	for (i = 0; i < e->npat; i++) {
 		p = &e->pat[i];
-		if (who != NULL && strcmp(p->worker, who) != 0)
+		if (who != NULL && strcmp(nz(p->worker), who) != 0)
 			continue;
-		if (e->find[0] != '\0' && strcasestr(p->worker, e->find) ==
-		    NULL && strcasestr(p->cls, e->find) == NULL)
+		if (e->find[0] != '\0' && strcasestr(nz(p->worker),
+		    e->find) == NULL && strcasestr(nz(p->cls), e->find) == NULL)
 			continue;
 		e->prows[e->nprows++] = i;
 	}
@@ -1122,8 +1161,8 @@ pat_draw(struct errors *e, struct ui *ui, WINDOW *win, int h, int w)
 		fmt_seconds(p->mttr_s, mttr, sizeof mttr);
 		fmt_count(p->recurring, rec, sizeof rec);
 		fmt_time_hms(p->last_ms, last, sizeof last);
-		cells[P_WORKER] = p->worker;
-		cells[P_CLASS] = p->cls;
+		cells[P_WORKER] = nz(p->worker);
+		cells[P_CLASS] = nz(p->cls);
 		cells[P_COUNT_ALL] = cnt;
 		cells[P_HOUR] = hr;
 		cells[P_DAY] = day;

@@ -261,8 +261,8 @@ gutter(const struct view_log_line *lines, int n, int t, int rows, int cur,
 	for (i = t; i < n && i < t + rows; i++) {
 		if (!lines[i].matched)
 			continue;
-		k = (int)strlen(lines[i].cls[0] != '\0' ? lines[i].cls :
-		    "match") + 1;
+		k = (int)strlen(lines[i].cls != NULL &&
+		    lines[i].cls[0] != '\0' ? lines[i].cls : "match") + 1;
 		if (k > *cw)
 			*cw = k;
 	}
@@ -294,8 +294,8 @@ draw_line(struct logs *g, struct ui *ui, WINDOW *win, int y, int w,
 		/* the class of a matched line, coloured by its severity; the
 		 * current match marked where the time does not show it */
 		if (l->matched && cw > 2)
-			widget_text(win, y, x, cw - 1, l->cls[0] != '\0' ?
-			    l->cls : "match", WIDGET_NUL,
+			widget_text(win, y, x, cw - 1, l->cls != NULL &&
+			    l->cls[0] != '\0' ? l->cls : "match", WIDGET_NUL,
 			    ui_attr(sev_color(l->severity)), ui->glyphs);
 		else if (current && tw == 0)
 			widget_text(win, y, x, 1, ">", WIDGET_NUL,

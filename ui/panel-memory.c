@@ -283,6 +283,8 @@ detail_line(int i, const struct view_worker *vw, int named, char *buf,
 {
 	char a[FMT_MAX + 8], b[FMT_MAX + 8], c[FMT_MAX + 8], d[FMT_MAX];
 	const char *suffix;
+	const char *reason = vw->risk_reason != NULL ? vw->risk_reason : "";
+	const char *mitigation = vw->mitigation != NULL ? vw->mitigation : "";
 	double per;
 
 	*role = UC_NORMAL;
@@ -347,14 +349,14 @@ detail_line(int i, const struct view_worker *vw, int named, char *buf,
 		break;
 	case D_RISK:
 		snprintf(buf, len, "risk %s%s%s", risk_name(vw->risk),
-		    vw->risk_reason[0] != '\0' ? ": " : "", vw->risk_reason);
+		    reason[0] != '\0' ? ": " : "", reason);
 		*role = vw->risk > VIEW_RISK_LOW ? risk_color(vw->risk) :
 		    UC_NORMAL;
 		break;
 	case D_MITIGATE:
-		snprintf(buf, len, "mitigation: %s", vw->mitigation[0] != '\0' ?
-		    vw->mitigation : "none needed");
-		if (vw->mitigation[0] == '\0')
+		snprintf(buf, len, "mitigation: %s", mitigation[0] != '\0' ?
+		    mitigation : "none needed");
+		if (mitigation[0] == '\0')
 			*role = UC_DIM;
 		break;
 	default:

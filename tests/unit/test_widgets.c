@@ -756,6 +756,8 @@ ui_panel_show(const char *name)
 #define FAKE_T0		((int64_t)1700000000 * 1000)
 #define FAKE_NOW	(FAKE_T0 + 600 * 1000)
 
+#define FAKE_LOG	40	/* lines of llm-0's log */
+
 struct fake_view {
 	struct view		 v;
 	struct view_worker	 w[3];
@@ -763,6 +765,17 @@ struct fake_view {
 	struct view_event	 ev[6];
 	struct view_event	 out[6];
 	int			 nworkers;
+	/* incidents, newest first, with their timelines */
+	struct view_incident	 inc[3];
+	struct view_incident	 inc_out[3];
+	int			 ninc;
+	struct view_entry	 tl[5];		/* incident 3's */
+	struct view_entry	 tl1[2];	/* incident 1's */
+	struct view_log_line	 log[FAKE_LOG];
+	char			 logtext[FAKE_LOG][160];
+	int			 nlog;
+	struct view_pattern	 pat[2];
+	double			 psi_some, psi_full;
 };
 
 static const char *fk_mode(struct view *v) { return "live"; }
@@ -839,6 +852,68 @@ fk_events(struct view *v, const char *worker, size_t max,
 	return n;
 }
 
+static size_t
+fk_incidents(struct view *v, const char *worker, int open_only,
+    const struct view_incident **out)
+{
+	struct fake_view *f = (struct fake_view *)v;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < f->ninc; i++) {
+		if (worker != NULL && strcmp(f->inc[i].worker, worker) != 0)
+			continue;
+		if (open_only && !f->inc[i].open)
+			continue;
+		f->inc_out[n++] = f->inc[i];
+	}
+	*out = f->inc_out;
+	return n;
+}
+
+static size_t
+fk_timeline(struct view *v, int64_t id, const struct view_entry **out)
+{
+	struct fake_view *f = (struct fake_view *)v;
+
+	if (id == 3) {
+		*out = f->tl;
+		return ARRAY_LEN(f->tl);
+	}
+	if (id == 1) {
+		*out = f->tl1;
+		return ARRAY_LEN(f->tl1);
+	}
+	return 0;
+}
+
+static size_t
+fk_log(struct view *v, const char *worker, const struct view_log_line **out)
+{
+	struct fake_view *f = (struct fake_view *)v;
+
+	*out = f->log;
+	return strcmp(worker, "llm-0") == 0 ? (size_t)f->nlog : 0;
+}
+
+static size_t
+fk_patterns(struct view *v, const struct view_pattern **out)
+{
+	struct fake_view *f = (struct fake_view *)v;
+
+	*out = f->pat;
+	return ARRAY_LEN(f->pat);
+}
+
+static void
+fk_host(struct view *v, struct view_host *out)
+{
+	struct fake_view *f = (struct fake_view *)v;
+
+	out->psi_some_avg10 = f->psi_some;
+	out->psi_full_avg10 = f->psi_full;
+}
+
 static int fk_pollfds(struct view *v, struct pollfd *fds, int max,
     int *t) { return 0; }
 static int fk_dispatch(struct view *v, const struct pollfd *fds, int n)
@@ -859,10 +934,139 @@ static const struct view_ops fake_ops = {
 	.dispatch = fk_dispatch,
 	.status = fk_status,
 	.free = fk_free,
+	.incidents = fk_incidents,
+	.timeline = fk_timeline,
+	.log = fk_log,
+	.patterns = fk_patterns,
+	.host = fk_host,
 };
 
 static struct fake_view fake;
 static struct ui fake_ui;
+
+/* Line i of llm-0's log: access lines, and a traceback at 30..33 that a
+ * rule matched (its first line) and an OOM line at 20. */
+static void
+fake_log_init(void)
+{
+	struct view_log_line *l;
+	int i;
+
+	fake.nlog = FAKE_LOG;
+	for (i = 0; i < FAKE_LOG; i++) {
+		l = &fake.log[i];
+		snprintf(fake.logtext[i], sizeof fake.logtext[i],
+		    "INFO 200 POST /v1/generate request %d took 31ms", i);
+		l->cls = "";
+		l->severity = 0;
+		l->matched = 0;
+		l->ts_ms = FAKE_NOW - (FAKE_LOG - i) * 1000;
+	}
+	snprintf(fake.logtext[20], sizeof fake.logtext[20],
+	    "ERROR torch.cuda.OutOfMemoryError: CUDA out of memory");
+	fake.log[20].matched = 1;
+	fake.log[20].cls = "oom";
+	fake.log[20].severity = 2;
+	snprintf(fake.logtext[30], sizeof fake.logtext[30],
+	    "Traceback (most recent call last):");
+	fake.log[30].matched = 1;
+	fake.log[30].cls = "exception";
+	fake.log[30].severity = 1;
+	snprintf(fake.logtext[31], sizeof fake.logtext[31],
+	    "  File \"worker.py\", line 88, in handle");
+	snprintf(fake.logtext[32], sizeof fake.logtext[32],
+	    "    raise ValueError(\"NaN in model output\")");
+	snprintf(fake.logtext[33], sizeof fake.logtext[33],
+	    "ValueError: NaN in model output");
+	/* a long line, cut with a marker */
+	snprintf(fake.logtext[35], sizeof fake.logtext[35],
+	    "WARNING a very long line: %s", "0123456789abcdefghij"
+	    "0123456789ABCDEFGHIJ0123456789abcdefghij0123456789ABCDEFGHIJ"
+	    "<end>");
+	for (i = 0; i < FAKE_LOG; i++) {
+		fake.log[i].text = fake.logtext[i];
+		fake.log[i].len = strlen(fake.logtext[i]);
+	}
+}
+
+static void
+fake_analysis_init(void)
+{
+	struct view_incident *in;
+
+	fake.ninc = 3;
+	in = &fake.inc[0];
+	in->id = 3;
+	in->worker = "llm-0";
+	in->cls = "exception";
+	in->strategy = "investigate";
+	in->trigger = "Traceback (most recent call last): ValueError";
+	in->exc_type = "ValueError";
+	in->exc_message = "NaN in model output";
+	in->acked_by = "";
+	in->resolved_by = "";
+	in->severity = 1;
+	in->open = 1;
+	in->opened_ms = FAKE_NOW - 95 * 1000;
+	in->last_ms = FAKE_NOW - 10 * 1000;
+	in->count = 4;
+	in->attempts = 1;
+	in = &fake.inc[1];
+	in->id = 2;
+	in->worker = "llm-1";
+	in->cls = "crash";
+	in->strategy = "restart";
+	in->trigger = "process 4243 exited (signal 9)";
+	in->exc_type = "";
+	in->exc_message = "";
+	in->acked_by = "alice on /dev/pts/3";
+	in->resolved_by = "";
+	in->severity = 2;
+	in->open = 1;
+	in->opened_ms = FAKE_NOW - 60 * 1000;
+	in->last_ms = FAKE_NOW - 1000;
+	in->acked_ms = FAKE_NOW - 30 * 1000;
+	in->count = 2;
+	in = &fake.inc[2];
+	in->id = 1;
+	in->worker = "embed-0";
+	in->cls = "leak";
+	in->strategy = "restart";
+	in->trigger = "RSS grows 5.00M/s";
+	in->exc_type = "";
+	in->exc_message = "";
+	in->acked_by = "";
+	in->resolved_by = "auto";
+	in->severity = 1;
+	in->open = 0;
+	in->opened_ms = FAKE_NOW - 300 * 1000;
+	in->last_ms = FAKE_NOW - 290 * 1000;
+	in->resolved_ms = FAKE_NOW - 120 * 1000;
+	in->count = 1;
+
+	fake.tl[0] = (struct view_entry){ FAKE_NOW - 95000, "trigger",
+	    "Traceback (most recent call last): ValueError" };
+	fake.tl[1] = (struct view_entry){ FAKE_NOW - 80000, "join",
+	    "the same again" };
+	fake.tl[2] = (struct view_entry){ FAKE_NOW - 60000, "ack",
+	    "bob on /dev/pts/1" };
+	fake.tl[3] = (struct view_entry){ FAKE_NOW - 50000, "note",
+	    "bob: bad batch from the tokenizer" };
+	fake.tl[4] = (struct view_entry){ FAKE_NOW - 40000, "attempt",
+	    "restart: ok" };
+	fake.tl1[0] = (struct view_entry){ FAKE_NOW - 300000, "trigger",
+	    "RSS grows 5.00M/s" };
+	fake.tl1[1] = (struct view_entry){ FAKE_NOW - 120000, "resolve",
+	    "auto" };
+
+	fake.pat[0] = (struct view_pattern){ "llm-0", "exception", 7, 3, 7,
+	    35, 80, 2, FAKE_NOW - 95000 };
+	fake.pat[1] = (struct view_pattern){ "llm-1", "crash", 1, 1, 1, NAN,
+	    NAN, 0, FAKE_NOW - 60000 };
+	fake.psi_some = 2.5;
+	fake.psi_full = 0.5;
+	fake_log_init();
+}
 
 static void
 fake_init(void)
@@ -891,6 +1095,21 @@ fake_init(void)
 	w->threads = 12;
 	w->fds = 40;
 	w->note = "";
+	w->incidents = 1;
+	w->leak = 1;
+	w->slope_lo = 10.0 * 1048576 / 3600;
+	w->slope_hi = 14.0 * 1048576 / 3600;
+	w->ttl_s = 290;			/* 4m50s */
+	w->ttl_lo_s = 180;
+	w->ttl_hi_s = 420;
+	w->fragmentation = 1.35;
+	w->efficiency = 74;
+	w->risk = VIEW_RISK_HIGH;
+	w->risk_reason = "leaking: the limit in 4m50s";
+	w->mitigation = "restart (a leak is freed only by a restart)";
+	w->anomalies = VIEW_ANOM_LATENCY;
+	w->anomaly_score = 7.5;
+	w->rules_firing = 1;
 	w = &fake.w[1];
 	w->name = "llm-1";
 	w->state = VIEW_DOWN;
@@ -899,6 +1118,11 @@ fake_init(void)
 	w->p50_s = w->p99_s = w->rss_slope = w->threads = w->fds = NAN;
 	w->restarts = 2;
 	w->note = "process exited";
+	w->incidents = 1;
+	w->slope_lo = w->slope_hi = w->ttl_s = w->ttl_lo_s = NAN;
+	w->ttl_hi_s = w->fragmentation = w->efficiency = NAN;
+	w->anomaly_score = NAN;
+	w->risk_reason = w->mitigation = "";
 	w = &fake.w[2];
 	w->name = "embed-0";
 	w->state = VIEW_RESTARTING;
@@ -914,6 +1138,14 @@ fake_init(void)
 	w->threads = w->fds = NAN;
 	w->restarts = 1;
 	w->note = "";
+	w->slope_lo = w->slope_hi = NAN;
+	w->ttl_s = w->ttl_lo_s = w->ttl_hi_s = NAN;
+	w->fragmentation = 3.1;
+	w->efficiency = 32;
+	w->risk = VIEW_RISK_CRITICAL;
+	w->risk_reason = "RSS 7.50G is 94% of the 8.00G limit";
+	w->mitigation = "trim (fragmented heap)";
+	w->anomaly_score = NAN;
 
 	fake.s[0] = (struct view_series){ "proc_rss_bytes", "", 0,
 	    1.25 * 1073741824, FAKE_NOW, 0 };
@@ -943,6 +1175,7 @@ fake_init(void)
 	fake_ui.colors = 256;
 	util_strlcpy(fake_ui.selected, "llm-0", sizeof fake_ui.selected);
 	fake_ui.window_ms = 5 * 60 * 1000;
+	fake_analysis_init();
 	last_message[0] = '\0';
 	theme_load_default(256);
 }
@@ -1119,9 +1352,13 @@ test_panel_errors(void **state)
 
 	fake_init();
 	p = ops->create(&fake_ui);
+	/* The events are the second view. */
+	assert_int_equal(run(ops, p, "view events"), 1);
+	assert_string_equal(shown_panel, "errors");
 	draw(ops, p, win);
 	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
-	    "Events of all workers: 6"));
+	    "Events Patterns  6 of all workers"));
+	assert_int_equal(fake_ui.incident, 0);
 	/* Newest first, coloured by severity. */
 	y = find_row(win, "signal 9");
 	assert_int_equal(y, 2);
@@ -1149,7 +1386,7 @@ test_panel_errors(void **state)
 	assert_int_equal(run(ops, p, "scope worker"), 1);
 	draw(ops, p, win);
 	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
-	    "Events of llm-1: 3"));
+	    "3 of llm-1"));
 	assert_int_equal(find_row(win, "connection refused"), -1);
 	assert_int_equal(run(ops, p, "scope bogus"), 1);
 	assert_true(last_message_error);
@@ -1170,14 +1407,14 @@ test_panel_errors(void **state)
 	assert_true(find_row(win, "text    process 4243 exited") > 0);
 	assert_int_equal(run(ops, p, "back"), 1);
 	draw(ops, p, win);
-	assert_true(find_row(win, "Events of llm-1") == 0);
+	assert_true(find_row(win, "3 of llm-1") == 0);
 
 	/* Find, across all workers again. */
 	assert_int_equal(run(ops, p, "scope all"), 1);
 	assert_int_equal(run(ops, p, "find disk"), 1);
 	draw(ops, p, win);
 	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
-	    "matching \"disk\" (of 6)"));
+	    "1 of all workers matching \"disk\" (of 6)"));
 	assert_int_equal(find_row(win, "signal 9"), -1);
 	/* A fleet event's details: the fleet's own timeline. */
 	assert_int_equal(run(ops, p, "enter"), 1);
@@ -1188,6 +1425,217 @@ test_panel_errors(void **state)
 	assert_int_equal(run(ops, p, "back"), 1);
 	assert_int_equal(run(ops, p, "back"), 1);	/* clears find */
 	assert_int_equal(run(ops, p, "back"), 0);
+	ops->destroy(p);
+	delwin(win);
+}
+
+/* The attribute of the first cell of needle on row y. */
+static attr_t
+attr_at(WINDOW *win, int y, const char *needle)
+{
+	char b[1024];
+	const char *at;
+	attr_t a = 0;
+	int w, h;
+
+	getmaxyx(win, h, w);
+	(void)h;
+	row(win, y, 0, w, b, sizeof b);
+	at = strstr(b, needle);
+	assert_non_null(at);
+	/* characters before it are columns (no wide ones here) */
+	cell(win, y, (int)mbsnrtowcs(NULL, &(const char *){ b },
+	    (size_t)(at - b), 0, NULL), &a);
+	return a;
+}
+
+static void
+test_panel_incidents(void **state)
+{
+	const struct panel_ops *ops = &panel_errors_ops;
+	WINDOW *win = fresh(24, 100);
+	char b[4096];
+	void *p;
+	int y;
+
+	fake_init();
+	p = ops->create(&fake_ui);
+	draw(ops, p, win);
+	row(win, 0, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "Incidents Events Patterns  2 open of 3"));
+	assert_non_null(strstr(b, "A ack"));
+	row(win, 1, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "CLASS"));
+	assert_non_null(strstr(b, "STATE"));
+	assert_non_null(strstr(b, "EXCEPTION OR TRIGGER"));
+	/* Newest first: id, severity, class, worker, state, opened, for how
+	 * long, triggers, attempts, the exception. */
+	row(win, 2, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "   3 warn exception"));
+	assert_non_null(strstr(b, "llm-0"));
+	assert_non_null(strstr(b, " open "));
+	assert_non_null(strstr(b, "1m35s    4   1 ValueError: NaN in model"));
+	row(win, 3, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "   2 crit crash"));
+	assert_non_null(strstr(b, "acked by alice "));
+	assert_non_null(strstr(b, "process 4243 exited"));
+	row(win, 4, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "   1 warn leak"));
+	assert_non_null(strstr(b, "auto-resolved"));
+	assert_non_null(strstr(b, " 3m00s "));	/* opened to resolved */
+	/* Severity colours; the selected row in the selection's. */
+	assert_int_equal(attr_at(win, 3, "crit"), ui_attr(UC_CRITICAL));
+	assert_int_equal(attr_at(win, 3, "acked"), ui_attr(UC_INFO));
+	assert_int_equal(attr_at(win, 2, "warn"), ui_attr(UC_SELECTED));
+	assert_int_equal(attr_at(win, 4, "leak"), ui_attr(UC_DIM));
+	/* The selection is the console's %i. */
+	assert_int_equal(fake_ui.incident, 3);
+	assert_int_equal(run(ops, p, "down"), 1);
+	assert_int_equal(fake_ui.incident, 2);
+	draw(ops, p, win);
+	assert_int_equal(attr_at(win, 2, "warn"), ui_attr(UC_WARNING));
+	assert_int_equal(run(ops, p, "bottom"), 1);
+	assert_int_equal(fake_ui.incident, 1);
+	assert_int_equal(ops->click(p, &fake_ui, 2, 5), 1);
+	assert_int_equal(fake_ui.incident, 3);
+
+	/* Details: the exception, the trigger, the strategy, the pattern,
+	 * the timeline in order. */
+	assert_int_equal(run(ops, p, "enter"), 1);
+	draw(ops, p, win);
+	row(win, 0, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "Incident #3 exception (warning) open"));
+	assert_true(find_row(win, "worker    llm-0") == 1);
+	assert_true(find_row(win, "open for 1m35s") > 0);
+	assert_true(find_row(win, "4 triggers, 1 recovery attempt, strategy "
+	    "investigate") > 0);
+	assert_true(find_row(win, "exception ValueError: NaN in model output")
+	    > 0);
+	assert_true(find_row(win, "trigger   Traceback (most recent call "
+	    "last): ValueError") > 0);
+	y = find_row(win, "pattern   7 exception incidents on llm-0 (3 in "
+	    "the last hour), MTBF 35.0s, MTTR 1m20s,");
+	assert_true(y > 0);
+	assert_true(find_row(win, "          error came back 2 times") ==
+	    y + 1);
+	assert_true(find_row(win, "Timeline, oldest first (5 entries)") > 0);
+	y = find_row(win, "trigger  Traceback");
+	assert_true(y > 0);
+	assert_true(find_row(win, "join     the same again") == y + 1);
+	assert_true(find_row(win, "ack      bob on /dev/pts/1") == y + 2);
+	assert_true(find_row(win, "note     bob: bad batch") == y + 3);
+	assert_true(find_row(win, "attempt  restart: ok") == y + 4);
+	assert_int_equal(fake_ui.incident, 3);
+	/* The timeline scrolls when it does not fit. */
+	{
+		WINDOW *small = fresh(14, 80);
+
+		draw(ops, p, small);
+		assert_true(find_row(small, "trigger  Traceback") > 0);
+		assert_int_equal(find_row(small, "attempt  restart"), -1);
+		assert_int_equal(run(ops, p, "bottom"), 1);
+		draw(ops, p, small);
+		assert_int_equal(find_row(small, "trigger  Traceback"), -1);
+		assert_true(find_row(small, "attempt  restart: ok") > 0);
+		assert_int_equal(run(ops, p, "top"), 1);
+		delwin(small);
+	}
+	assert_int_equal(run(ops, p, "back"), 1);
+
+	/* An acknowledged one says by whom and when; a resolved one too. */
+	assert_int_equal(run(ops, p, "down"), 1);
+	assert_int_equal(run(ops, p, "enter"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "Incident #2 crash (critical) acked by alice on /dev/pts/3"));
+	y = find_row(win, "acked     ");
+	assert_int_equal(y, 3);
+	assert_non_null(strstr(row(win, y, 0, 100, b, sizeof b),
+	    " by alice on /dev/pts/3"));
+	assert_int_equal(find_row(win, "exception "), -1);
+	assert_int_equal(find_row(win, "pattern   1 crash incident on llm-1"
+	    " (1 in the last hour), MTBF -, MTTR -") > 0, 1);
+	assert_true(find_row(win, "Timeline, oldest first (0 entries)") > 0);
+	assert_int_equal(run(ops, p, "back"), 1);
+	assert_int_equal(run(ops, p, "down"), 1);
+	assert_int_equal(run(ops, p, "enter"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "Incident #1 leak (warning) auto-resolved"));
+	row(win, 3, 0, 100, b, sizeof b);
+	assert_int_equal(strncmp(b, "resolved  ", 10), 0);
+	assert_non_null(strstr(b, " automatically (its condition cleared)"));
+	assert_true(find_row(win, "lasted 3m00s") > 0);
+	assert_true(find_row(win, "resolve  auto") > 0);
+	/* Gone from the view: says so, no crash. */
+	fake.ninc = 2;
+	draw(ops, p, win);
+	assert_true(find_row(win, "Incident #1 is no longer in the view") ==
+	    0);
+	assert_int_equal(run(ops, p, "back"), 1);
+	fake.ninc = 3;
+
+	/* Scope and find narrow the incidents. */
+	util_strlcpy(fake_ui.selected, "llm-1", sizeof fake_ui.selected);
+	assert_int_equal(run(ops, p, "scope worker"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "1 open of 1 on llm-1"));
+	assert_int_equal(find_row(win, "ValueError"), -1);
+	assert_int_equal(fake_ui.incident, 2);
+	assert_int_equal(run(ops, p, "scope all"), 1);
+	assert_int_equal(run(ops, p, "find nan in"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "1 open of 1 matching \"nan in\""));
+	assert_true(find_row(win, "ValueError") == 2);
+	assert_int_equal(run(ops, p, "find zzz"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "no incident matches") == 2);
+	assert_int_equal(fake_ui.incident, 0);
+	assert_int_equal(run(ops, p, "back"), 1);	/* clears find */
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "2 open of 3"));
+
+	/* Patterns: per worker and class. */
+	assert_int_equal(run(ops, p, "view patterns"), 1);
+	draw(ops, p, win);
+	row(win, 0, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "2 worker/class pairs, 1 recurring"));
+	row(win, 1, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "MTBF"));
+	assert_non_null(strstr(b, "MTTR"));
+	assert_non_null(strstr(b, "RECUR"));
+	y = find_row(win, "exception");
+	assert_int_equal(y, 2);
+	row(win, y, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "llm-0"));
+	assert_non_null(strstr(b, "35.0s"));
+	assert_non_null(strstr(b, "1m20s"));
+	assert_int_equal(attr_at(win, y, "2 "), ui_attr(UC_WARNING));
+	assert_int_equal(fake_ui.incident, 0);
+	/* view cycles; a bad name is refused. */
+	assert_int_equal(run(ops, p, "view"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 100, b, sizeof b),
+	    "2 open of 3"));
+	assert_int_equal(run(ops, p, "view prev"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "RECUR") == 1);
+	last_message[0] = '\0';
+	assert_int_equal(run(ops, p, "view bogus"), 1);
+	assert_non_null(strstr(last_message, "usage: view"));
+
+	/* A view without incidents (an older recording): says so. */
+	fake.ninc = 0;
+	assert_int_equal(run(ops, p, "view incidents"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "no incidents") == 2);
+	assert_int_equal(fake_ui.incident, 0);
+	assert_int_equal(run(ops, p, "enter"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "no incidents") == 2);
 	ops->destroy(p);
 	delwin(win);
 }
@@ -1204,44 +1652,295 @@ test_panel_memory(void **state)
 	fake_init();
 	p = ops->create(&fake_ui);
 	draw(ops, p, win);
+	/* The title: leaks and risk counted, the host's pressure. */
 	row(win, 0, 0, 120, b, sizeof b);
+	assert_non_null(strstr(b, "Memory: 3 workers, 1 leaking, 2 at high "
+	    "risk"));
+	assert_non_null(strstr(b, "host pressure some 2.5% full 0.5%"));
+	row(win, 1, 0, 120, b, sizeof b);
 	assert_non_null(strstr(b, "NAME"));
 	assert_non_null(strstr(b, "GROWTH"));
 	assert_non_null(strstr(b, "LEAK"));
 	assert_non_null(strstr(b, "TO LIMIT"));
+	assert_non_null(strstr(b, "RISK"));
 	y = find_row(win, "llm-0");
-	assert_int_equal(y, 1);
-	row(win, 1, 0, 120, b, sizeof b);
+	assert_int_equal(y, 2);
+	row(win, 2, 0, 120, b, sizeof b);
 	assert_non_null(strstr(b, "1.25G"));
 	assert_non_null(strstr(b, "16%"));
-	assert_non_null(strstr(b, "+12.0M/h"));
+	assert_non_null(strstr(b, "+12.0M/h leak    4m50s high"));
 	assert_non_null(strstr(b, "8.00G"));
 	/* Unknown figures are "-", never invented. */
-	row(win, 2, 0, 120, b, sizeof b);
+	row(win, 3, 0, 120, b, sizeof b);
 	assert_non_null(strstr(b, "llm-1"));
 	assert_non_null(strstr(b, "no limit"));
-	row(win, 3, 0, 120, b, sizeof b);
+	assert_non_null(strstr(b, "- -           - -"));
+	row(win, 4, 0, 120, b, sizeof b);
 	assert_non_null(strstr(b, "94%"));		/* 7.5G of 8G */
 	assert_non_null(strstr(b, "2.00G"));		/* GPU */
-	assert_non_null(strstr(b, "-3.43M/h"));
-	/* Details of the selected worker; room for the analysis. */
+	assert_non_null(strstr(b, "-3.43M/h no          - critical"));
+	/* Colours: the verdict, the risk, RSS at risk. */
+	assert_int_equal(attr_at(win, 4, "critical"), ui_attr(UC_CRITICAL));
+	assert_int_equal(attr_at(win, 4, "7.50G"), ui_attr(UC_CRITICAL));
+	util_strlcpy(fake_ui.selected, "embed-0", sizeof fake_ui.selected);
+	draw(ops, p, win);
+	assert_int_equal(attr_at(win, 2, "leak"), ui_attr(UC_CRITICAL));
+	assert_int_equal(attr_at(win, 2, "high"), ui_attr(UC_WARNING));
+	assert_int_equal(attr_at(win, 2, "4m50s"), ui_attr(UC_WARNING));
+	util_strlcpy(fake_ui.selected, "llm-0", sizeof fake_ui.selected);
+	draw(ops, p, win);
+	/* Details of the selected worker: the growth with its interval, the
+	 * verdict, the time to the limit with its interval, the risk with
+	 * its reason, the mitigation, fragmentation and efficiency. */
 	assert_true(find_row(win, "RSS 1.25G of 8.00G (15.6%)") > 0);
-	assert_true(find_row(win, "leak verdict -") > 0);
+	assert_true(find_row(win, "growth +12.0M/h (95%: +10.0M/h..+14.0M/h)"
+	    "  LEAK: growing steadily") > 0);
+	assert_true(find_row(win, "to the limit: in 4m50s (3m00s..7m00s)") >
+	    0);
+	assert_true(find_row(win, "risk high: leaking: the limit in 4m50s") >
+	    0);
+	assert_true(find_row(win, "mitigation: restart (a leak is freed only "
+	    "by a restart)") > 0);
+	assert_true(find_row(win, "fragmentation 1.35x  efficiency 74.0%") >
+	    0);
+	assert_int_equal(find_row(win, "(no memory analysis yet)"), -1);
+	assert_int_equal(attr_at(win, find_row(win, "risk high"), "risk"),
+	    ui_attr(UC_WARNING));
 	/* Memory events only. */
 	assert_true(find_row(win, "with RSS 7.9G") > 0);
 	assert_true(find_row(win, "pid 98 -> 99") > 0);
 	assert_int_equal(find_row(win, "connection refused"), -1);
-	/* The selection is the console's. */
+	/* A worker with no figures says so in words. */
 	assert_int_equal(run(ops, p, "down"), 1);
 	assert_string_equal(fake_ui.selected, "llm-1");
+	draw(ops, p, win);
+	assert_true(find_row(win, "growth -  (not enough samples yet") > 0);
+	assert_true(find_row(win, "to the limit: no limit set") > 0);
+	assert_true(find_row(win, "mitigation: none needed") > 0);
+	/* At the limit; growing fast (per second); unknown pressure. */
+	fake.w[2].ttl_s = 0;
+	fake.w[2].rss_slope = 5.0 * 1048576;
+	fake.w[2].slope_lo = 4.5 * 1048576;
+	fake.w[2].slope_hi = 5.5 * 1048576;
+	fake.psi_some = fake.psi_full = NAN;
 	assert_int_equal(run(ops, p, "bottom"), 1);
 	assert_string_equal(fake_ui.selected, "embed-0");
-	assert_int_equal(ops->click(p, &fake_ui, 1, 3), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "to the limit: at the limit now") > 0);
+	assert_true(find_row(win, "growth +5.00M/s (95%: +4.50M/s..+5.50M/s)")
+	    > 0);
+	assert_true(find_row(win, "+5.00M/s no        now critical") > 0);
+	assert_int_equal(find_row(win, "host pressure"), -1);
+	/* The selection is the console's. */
+	assert_int_equal(ops->click(p, &fake_ui, 2, 3), 1);
 	assert_string_equal(fake_ui.selected, "llm-0");
 	shown_panel[0] = '\0';
 	assert_int_equal(run(ops, p, "enter"), 1);
 	assert_string_equal(shown_panel, "metrics");
 	assert_int_equal(run(ops, p, "back"), 0);
+	/* 80x24 and 40x12: the verdict and the time to the limit stay. */
+	{
+		WINDOW *w80 = fresh(20, 80), *w40 = fresh(8, 40);
+
+		draw(ops, p, w80);
+		assert_non_null(strstr(row(w80, 2, 0, 80, b, sizeof b),
+		    "leak    4m50s high"));
+		assert_true(find_row(w80, "to the limit: in 4m50s") > 0);
+		draw(ops, p, w40);
+		row(w40, 2, 0, 40, b, sizeof b);
+		assert_non_null(strstr(b, "llm-0"));
+		assert_non_null(strstr(b, "leak    4m50s high"));
+		delwin(w80);
+		delwin(w40);
+	}
+	ops->destroy(p);
+	delwin(win);
+}
+
+static void
+test_panel_fleet_marks(void **state)
+{
+	const struct panel_ops *ops = &panel_fleet_ops;
+	WINDOW *win = fresh(12, 100);
+	char b[1024];
+	void *p;
+	int y;
+
+	fake_init();
+	p = ops->create(&fake_ui);
+	util_strlcpy(fake_ui.selected, "llm-1", sizeof fake_ui.selected);
+	draw(ops, p, win);
+	/* llm-0: a rule firing, p99 anomalous, RSS at high risk, one open
+	 * incident. */
+	y = find_row(win, "llm-0");
+	assert_true(y > 0);
+	row(win, y, 0, 100, b, sizeof b);
+	assert_non_null(strstr(b, "firing"));
+	assert_non_null(strstr(b, "1.20s!"));
+	assert_int_equal(attr_at(win, y, "firing"), ui_attr(UC_WARNING));
+	assert_int_equal(attr_at(win, y, "1.20s!"), ui_attr(UC_WARNING) |
+	    A_BOLD);
+	assert_int_equal(attr_at(win, y, "1.25G"), ui_attr(UC_WARNING));
+	/* embed-0: critical memory risk. */
+	y = find_row(win, "embed-0");
+	assert_int_equal(attr_at(win, y, "7.50G"), ui_attr(UC_CRITICAL));
+	/* The INC column has the open incidents. */
+	assert_true(find_row(win, "INC") == 0);
+	/* The selected worker's trouble in words. */
+	util_strlcpy(fake_ui.selected, "llm-0", sizeof fake_ui.selected);
+	draw(ops, p, win);
+	assert_true(find_row(win, " llm-0: 1 rule firing; anomalous now: "
+	    "latency (score 7.5)") == 11);
+	/* Nothing flagged: plain figures. */
+	fake.w[0].anomalies = 0;
+	fake.w[0].rules_firing = 0;
+	draw(ops, p, win);
+	y = find_row(win, "llm-0");
+	row(win, y, 0, 100, b, sizeof b);
+	assert_null(strstr(b, "1.20s!"));
+	assert_non_null(strstr(b, " up "));
+	assert_int_equal(find_row(win, "anomalous"), -1);
+	ops->destroy(p);
+	delwin(win);
+}
+
+static void
+test_panel_logs(void **state)
+{
+	const struct panel_ops *ops = &panel_logs_ops;
+	WINDOW *win = fresh(12, 80);
+	char b[1024];
+	attr_t a;
+	void *p;
+	int y;
+
+	fake_init();
+	p = ops->create(&fake_ui);
+	draw(ops, p, win);
+	/* Followed: the newest lines at the bottom. */
+	row(win, 0, 0, 80, b, sizeof b);
+	assert_non_null(strstr(b, "Log of llm-0: 40 lines  following"));
+	assert_non_null(strstr(row(win, 11, 0, 80, b, sizeof b),
+	    "request 39 took 31ms"));
+	assert_non_null(strstr(row(win, 1, 0, 80, b, sizeof b),
+	    "request 29 took"));
+	/* The traceback's first line: matched, its class in the gutter in
+	 * the severity's colour, the text in UC_MATCH. */
+	y = find_row(win, "Traceback (most recent call last):");
+	assert_int_equal(y, 2);
+	row(win, y, 0, 80, b, sizeof b);
+	assert_non_null(strstr(b, "exception Traceback"));
+	assert_int_equal(attr_at(win, y, "exception"), ui_attr(UC_WARNING));
+	assert_int_equal(attr_at(win, y, "Traceback"), ui_attr(UC_MATCH));
+	assert_int_equal(attr_at(win, y + 3, "ValueError"),
+	    ui_attr(UC_NORMAL));
+	/* A long line ends in a marker. */
+	y = find_row(win, "a very long line");
+	cell(win, y, 79, &a);
+	assert_int_equal(cell(win, y, 79, NULL), L'\x2026');
+	assert_int_equal(a, ui_attr(UC_DIM));
+	/* New lines while following: still at the bottom. */
+	fake.nlog = 30;
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 11, 0, 80, b, sizeof b),
+	    "request 29 took"));
+	fake.nlog = 40;
+
+	/* Scrolled up, it stays where it is when lines come. */
+	assert_int_equal(run(ops, p, "page-up"), 1);
+	draw(ops, p, win);
+	row(win, 0, 0, 80, b, sizeof b);
+	assert_non_null(strstr(b, "scrolled (End follows)"));
+	assert_non_null(strstr(row(win, 1, 0, 80, b, sizeof b),
+	    "request 19 took"));
+	/* The oom line: class oom in the critical colour. */
+	y = find_row(win, "OutOfMemoryError");
+	assert_int_equal(attr_at(win, y, "oom"), ui_attr(UC_CRITICAL));
+	/* The view drops the ten oldest lines: the same lines stay shown. */
+	memmove(fake.log, fake.log + 10, 30 * sizeof *fake.log);
+	fake.nlog = 30;
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 1, 0, 80, b, sizeof b),
+	    "request 19 took"));
+	fake_log_init();
+	/* Up, top, down, bottom. */
+	assert_int_equal(run(ops, p, "top"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 1, 0, 80, b, sizeof b),
+	    "request 0 took"));
+	assert_int_equal(run(ops, p, "down"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 1, 0, 80, b, sizeof b),
+	    "request 1 took"));
+	assert_int_equal(run(ops, p, "bottom"), 1);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 80, b, sizeof b),
+	    "following"));
+	assert_non_null(strstr(row(win, 11, 0, 80, b, sizeof b),
+	    "request 39"));
+
+	/* Find: the newest match, every hit reversed, n/N step. */
+	assert_int_equal(run(ops, p, "find REQUEST 1"), 1);
+	draw(ops, p, win);
+	row(win, 0, 0, 80, b, sizeof b);
+	assert_non_null(strstr(b, "find \"REQUEST 1\": 11"));
+	/* The newest match is "request 19": brought into view. */
+	y = find_row(win, "request 19 took");
+	assert_true(y >= 1);
+	row(win, y, 0, 80, b, sizeof b);
+	assert_int_equal(cell(win, y, 0, NULL), L'>');
+	assert_int_equal(attr_at(win, y, "request 19") & A_REVERSE,
+	    A_REVERSE);
+	assert_int_equal(attr_at(win, y, "took") & A_REVERSE, 0);
+	assert_int_equal(run(ops, p, "find-prev"), 1);
+	draw(ops, p, win);
+	y = find_row(win, "request 18 took");
+	assert_int_equal(cell(win, y, 0, NULL), L'>');
+	assert_int_equal(run(ops, p, "find-next"), 1);
+	assert_int_equal(run(ops, p, "find-next"), 1);	/* wraps to 1 */
+	assert_non_null(strstr(last_message, "wrapped"));
+	draw(ops, p, win);
+	y = find_row(win, "request 1 took");
+	assert_true(y >= 1);
+	assert_int_equal(cell(win, y, 0, NULL), L'>');
+	assert_int_equal(run(ops, p, "find nosuchthing"), 1);
+	assert_non_null(strstr(last_message, "not in llm-0's log"));
+	assert_int_equal(run(ops, p, "back"), 1);	/* clears the find */
+	draw(ops, p, win);
+	assert_null(strstr(row(win, 0, 0, 80, b, sizeof b), "find \""));
+
+	/* Right scrolls long lines; Esc scrolls back, then is the
+	 * console's. */
+	assert_int_equal(run(ops, p, "bottom"), 1);
+	assert_int_equal(run(ops, p, "right"), 1);
+	draw(ops, p, win);
+	y = find_row(win, "very long line");
+	assert_true(y > 0);
+	assert_non_null(strstr(row(win, y, 0, 80, b, sizeof b),
+	    "\xe2\x80\xa6" " very long line"));
+	assert_int_equal(run(ops, p, "right"), 1);
+	assert_int_equal(run(ops, p, "right"), 1);
+	assert_int_equal(run(ops, p, "right"), 1);
+	assert_int_equal(run(ops, p, "right"), 1);
+	draw(ops, p, win);
+	assert_int_equal(find_row(win, "<end>"), -1);
+	assert_int_equal(run(ops, p, "right"), 1);
+	draw(ops, p, win);
+	assert_true(find_row(win, "<end>") > 0);
+	assert_int_equal(run(ops, p, "back"), 1);
+	assert_int_equal(run(ops, p, "back"), 0);
+	assert_int_equal(run(ops, p, "left"), 1);
+
+	/* Another worker: its (empty) log, following again; none. */
+	util_strlcpy(fake_ui.selected, "llm-1", sizeof fake_ui.selected);
+	draw(ops, p, win);
+	assert_non_null(strstr(row(win, 0, 0, 80, b, sizeof b),
+	    "Log of llm-1: 0 lines  following"));
+	assert_true(find_row(win, "no log lines") == 1);
+	fake_ui.selected[0] = '\0';
+	draw(ops, p, win);
+	assert_true(find_row(win, "no worker selected") == 0);
+	assert_int_equal(run(ops, p, "find x"), 1);
 	ops->destroy(p);
 	delwin(win);
 }
@@ -1252,7 +1951,8 @@ static void
 test_panels_sizes(void **state)
 {
 	static const struct panel_ops *const panels[] = {
-		&panel_metrics_ops, &panel_errors_ops, &panel_memory_ops };
+		&panel_metrics_ops, &panel_errors_ops, &panel_memory_ops,
+		&panel_fleet_ops, &panel_logs_ops };
 	static const int sizes[][2] = { { 12, 40 }, { 24, 80 }, { 50, 200 },
 	    { 3, 10 }, { 1, 1 }, { 2, 40 }, { 12, 15 } };
 	WINDOW *outer = fresh(54, 204), *win;
@@ -1328,7 +2028,10 @@ main(void)
 		cmocka_unit_test(test_ascii_only),
 		cmocka_unit_test(test_panel_metrics),
 		cmocka_unit_test(test_panel_errors),
+		cmocka_unit_test(test_panel_incidents),
 		cmocka_unit_test(test_panel_memory),
+		cmocka_unit_test(test_panel_fleet_marks),
+		cmocka_unit_test(test_panel_logs),
 		cmocka_unit_test(test_panels_sizes),
 	};
 
