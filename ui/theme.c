@@ -2,12 +2,12 @@
  * theme.c -- load themes/NAME.ini, map its colours to what the terminal
  * has, and answer ui_attr().
  *
- * inih does the INI syntax; it reads through our own reader so that we
- * know the line of every key (Debian's libinih has no
- * INI_HANDLER_LINENO) and can report every syntax error, not only the
+ * The file is read through inireader (inih underneath), so that we know
+ * the line of every key and report every syntax error, not only the
  * first.  Every bad line is reported and skipped; the rest applies.
  */
 #include "theme.h"
+#include "inireader.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -19,8 +19,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-#include <ini.h>
 
 #define ERR_MAX		512
 #define D		THEME_DEFAULT_COLOR
@@ -454,15 +452,11 @@ theme_error(size_t i)
 struct parse {
 	struct theme	*t;
 	const char	*file;
-	FILE		*fp;
-	int		 lineno;
-	char		*raw;
-	size_t		 rawcap;
+	int		 lineno;	/* of the line being read */
 	int		 in_colors;	/* inside [colors] */
 	int		 in_section;	/* after any section header */
 	int		 seen[UC_COUNT];	/* line of each role, 0 none */
 	struct theme_style style[UC_COUNT];
-	int		 reported;	/* a syntax error on this line */
 };
 
 static char *
@@ -479,107 +473,65 @@ trim(char *s)
 	return s;
 }
 
-/* Look at a line before inih: section headers and syntax errors.  Returns
- * 1 when inih should see it. */
-static int
-line_inspect(struct parse *p, char *s)
+static void
+read_section(void *ctx, const char *header, int line)
 {
-	char *e, name[128];
+	struct parse *p = ctx;
+	char name[128];
 
-	if (*s == '\0' || *s == ';' || *s == '#')
-		return 1;
-	if (*s == '[') {
-		if ((e = strchr(s, ']')) == NULL) {
-			error_add(p->t, p->file, p->lineno, "syntax error: "
-			    "expected ']' to close the section header");
-			p->in_colors = 0;
-			p->in_section = 1;
-			return 0;
-		}
-		snprintf(name, sizeof name, "%.*s", (int)(e - s - 1), s + 1);
-		p->in_section = 1;
-		p->in_colors = strcmp(trim(name), "colors") == 0;
-		if (!p->in_colors)
-			error_add(p->t, p->file, p->lineno, "unknown section "
-			    "[%s]: expected [colors]", name);
-		return 1;
+	p->lineno = line;
+	p->in_section = 1;
+	if (header == NULL) {
+		/* A bad header (reported): its keys are not ours. */
+		p->in_colors = 0;
+		return;
 	}
-	if (strchr(s, '=') == NULL && strchr(s, ':') == NULL) {
-		error_add(p->t, p->file, p->lineno, "syntax error: expected "
-		    "ROLE = FG [on BG] [ATTRIBUTES] (got \"%s\")", s);
-		return 0;
-	}
-	return 1;
+	snprintf(name, sizeof name, "%s", header);
+	p->in_colors = strcmp(trim(name), "colors") == 0;
+	if (!p->in_colors)
+		error_add(p->t, p->file, p->lineno, "unknown section [%s]: "
+		    "expected [colors]", name);
 }
 
-static char *
-reader(char *str, int num, void *stream)
+static void
+read_error(void *ctx, int line, const char *msg)
 {
-	struct parse *p = stream;
-	ssize_t n;
-	size_t len;
-	char *s;
+	struct parse *p = ctx;
 
-	n = getline(&p->raw, &p->rawcap, p->fp);
-	if (n == -1)
-		return NULL;
-	p->lineno++;
-	len = (size_t)n;
-	while (len > 0 && (p->raw[len - 1] == '\n' || p->raw[len - 1] == '\r'))
-		len--;
-	p->raw[len] = '\0';
-	s = p->raw;
-	if (strlen(s) != len) {
-		error_add(p->t, p->file, p->lineno, "line contains a NUL byte");
-		s = "";
-	} else {
-		if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-			s += 3;
-		while (isspace((unsigned char)*s))
-			s++;
-		if (strlen(s) + 1 > (size_t)num) {
-			if (*s != ';' && *s != '#')
-				error_add(p->t, p->file, p->lineno, "line too "
-				    "long (more than %d bytes)", num - 1);
-			s = "";
-		} else if (!line_inspect(p, s))
-			s = "";
-	}
-	util_strlcpy(str, s, (size_t)num);
-	return str;
+	error_add(p->t, p->file, line, "%s", msg);
 }
 
-static int
-handler(void *user, const char *section, const char *name, const char *value)
+static void
+read_key(void *ctx, const char *name, const char *value, int line)
 {
-	struct parse *p = user;
+	struct parse *p = ctx;
 	char err[ERR_MAX];
 	int role;
 
+	p->lineno = line;
 	if (!p->in_section) {
 		error_add(p->t, p->file, p->lineno, "%s: outside any section: "
 		    "put roles under [colors]", name);
-		return 1;
+		return;
 	}
 	if (!p->in_colors)
-		return 1;	/* the section header was reported */
+		return;	/* the section header was reported */
 	if ((role = theme_role_lookup(name)) == -1) {
 		error_add(p->t, p->file, p->lineno, "unknown role \"%s\": "
 		    "expected one of normal, header, title, border, selected, "
 		    "dim, up, down, restarting, info, warning, critical, "
 		    "gauge_low, gauge_mid, gauge_high, chart, chart_alt, key, "
 		    "key_label, prompt, status, error, match", name);
-		return 1;
+		return;
 	}
 	if (p->seen[role] != 0) {
 		error_add(p->t, p->file, p->lineno, "%s: repeated (first at "
 		    "line %d)", name, p->seen[role]);
-		return 1;
+		return;
 	}
 	p->seen[role] = p->lineno;
 	if (theme_parse_style(value, &p->style[role], err, sizeof err) == -1)
 		error_add(p->t, p->file, p->lineno, "%s: %s", name, err);
-	return 1;
 }
 
 /* Read path into p->style (which starts as the default theme).  Returns
@@ -587,25 +539,21 @@ handler(void *user, const char *section, const char *name, const char *value)
 static int
 theme_read(struct parse *p, const char *path)
 {
-	int rc;
+	static const struct inireader_ops ops = {
+		.section = read_section,
+		.key = read_key,
+		.error = read_error,
+		.expected = "ROLE = FG [on BG] [ATTRIBUTES]",
+		.max_line = 199,	/* a style is short */
+	};
+	char err[ERR_MAX];
 
 	p->file = path;
-	if ((p->fp = fopen(path, "r")) == NULL) {
-		error_add(p->t, path, 0, "cannot open: %s", strerror(errno));
+	if (inireader_parse(path, &ops, p, err, sizeof err) != 0) {
+		error_add(p->t, path, 0, "%s", err);
 		return -1;
 	}
-	rc = ini_parse_stream(reader, p, handler, p);
-	if (ferror(p->fp)) {
-		error_add(p->t, path, 0, "cannot read: %s", strerror(errno));
-		rc = -1;
-	} else if (rc < -1)
-		fatal("out of memory reading %s", path);
-	else
-		rc = 0;
-	fclose(p->fp);
-	free(p->raw);
-	p->raw = NULL;
-	return rc;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
