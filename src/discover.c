@@ -38,35 +38,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Read name under dirfd into buf, NUL-terminated; length or -1. */
-static ssize_t
-read_at(int dirfd, const char *name, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return -1;
-	while (len < size - 1) {
-		n = read(fd, buf + len, size - 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 /* The pid named by a /proc entry, 0 when it is not all digits. */
 static pid_t
 entry_pid(const char *name)
@@ -99,7 +70,7 @@ check_one(int procfd, const char *name, pid_t pid, const regex_t *re, uid_t uid,
 	}
 
 	snprintf(path, sizeof path, "%d/cmdline", (int)pid);
-	if ((n = read_at(procfd, path, cmd, cmdlen)) <= 0)
+	if ((n = proc_read_at(procfd, path, cmd, cmdlen)) <= 0)
 		return 0;	/* gone, kernel thread or zombie */
 	while (n > 0 && cmd[n - 1] == '\0')
 		n--;
@@ -115,7 +86,7 @@ check_one(int procfd, const char *name, pid_t pid, const regex_t *re, uid_t uid,
 
 	/* A match: its identity, and a last look that it is alive. */
 	snprintf(path, sizeof path, "%d/stat", (int)pid);
-	if ((n = read_at(procfd, path, cmd, cmdlen)) <= 0)
+	if ((n = proc_read_at(procfd, path, cmd, cmdlen)) <= 0)
 		return 0;
 	if (proc_parse_stat(cmd, (size_t)n, &s) == -1 || s.pid != pid)
 		return 0;
@@ -331,7 +302,7 @@ read_entry(struct discover_cache *c, int procfd, const char *name, pid_t pid,
 		return -1;
 	e->uid = st.st_uid;
 	snprintf(path, sizeof path, "%d/stat", (int)pid);
-	if ((n = read_at(procfd, path, c->stat, sizeof c->stat)) <= 0)
+	if ((n = proc_read_at(procfd, path, c->stat, sizeof c->stat)) <= 0)
 		return -1;
 	if (proc_parse_stat(c->stat, (size_t)n, &s) == -1 || s.pid != pid)
 		return -1;
@@ -341,7 +312,7 @@ read_entry(struct discover_cache *c, int procfd, const char *name, pid_t pid,
 	if (s.state == 'Z' || s.state == 'X' || s.state == 'x')
 		return 0;
 	snprintf(path, sizeof path, "%d/cmdline", (int)pid);
-	if ((n = read_at(procfd, path, c->cmd, sizeof c->cmd)) <= 0)
+	if ((n = proc_read_at(procfd, path, c->cmd, sizeof c->cmd)) <= 0)
 		return 0;
 	while (n > 0 && c->cmd[n - 1] == '\0')
 		n--;
@@ -472,7 +443,7 @@ discover_pid_file(const char *path, pid_t *pid, char *err, size_t errlen)
 	ssize_t len;
 	long v = 0;
 
-	if ((len = read_at(AT_FDCWD, path, buf, sizeof buf)) == -1) {
+	if ((len = proc_read_at(AT_FDCWD, path, buf, sizeof buf)) == -1) {
 		if (errno == ENOENT)
 			seterr(err, errlen, "%s: no such file", path);
 		else

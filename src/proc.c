@@ -45,12 +45,8 @@ is_gone(int e)
 	return e == ENOENT || e == ESRCH;
 }
 
-/*
- * Read the file name under dirfd into buf (size bytes), NUL-terminated and
- * truncated to size - 1 bytes.  Returns the length, or -1 with errno set.
- */
-static ssize_t
-read_at(int dirfd, const char *name, char *buf, size_t size)
+ssize_t
+proc_read_at(int dirfd, const char *name, char *buf, size_t size)
 {
 	size_t len = 0;
 	ssize_t n;
@@ -309,7 +305,7 @@ alive(int dirfd)
 /*
  * Read name under dirfd, or from fd (kept open, read again from offset 0:
  * /proc files are generated anew on each read from the start) when fd is
- * not -1.  Same results as read_at.
+ * not -1.  Same results as proc_read_at.
  */
 static ssize_t
 read_file(int dirfd, int fd, const char *name, char *buf, size_t size)
@@ -318,7 +314,7 @@ read_file(int dirfd, int fd, const char *name, char *buf, size_t size)
 	ssize_t n;
 
 	if (fd == -1)
-		return read_at(dirfd, name, buf, size);
+		return proc_read_at(dirfd, name, buf, size);
 	while (len < size - 1) {
 		n = pread(fd, buf + len, size - 1 - len, (off_t)len);
 		if (n == -1) {
@@ -395,7 +391,7 @@ sample_files(const struct proc_files *f, pid_t pid, int flags, int *denied,
 
 	if (!(flags & PROC_SAMPLE_NO_ROLLUP)) {
 		what = "smaps_rollup";
-		if ((len = read_at(f->dir, what, buf, sizeof buf)) == -1) {
+		if ((len = proc_read_at(f->dir, what, buf, sizeof buf)) == -1) {
 			if (is_denied(errno))
 				*denied |= PROC_SAMPLE_NO_ROLLUP;
 			else if (is_gone(errno) && !alive(f->dir))
@@ -628,7 +624,7 @@ proc_identity(pid_t pid, uint64_t *starttime)
 	if (pid <= 0)
 		return -1;
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((len = read_at(AT_FDCWD, path, buf, sizeof buf)) == -1)
+	if ((len = proc_read_at(AT_FDCWD, path, buf, sizeof buf)) == -1)
 		return -1;
 	if (proc_parse_stat(buf, (size_t)len, &s) == -1 || s.pid != pid)
 		return -1;
@@ -648,7 +644,7 @@ proc_cmdline(pid_t pid, char *buf, size_t len)
 	if (pid <= 0)
 		return -1;
 	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
-	if ((n = read_at(AT_FDCWD, path, buf, len)) == -1)
+	if ((n = proc_read_at(AT_FDCWD, path, buf, len)) == -1)
 		return -1;
 	while (n > 0 && buf[n - 1] == '\0')
 		n--;
@@ -763,7 +759,7 @@ cg_locate(pid_t pid, const char **mount, char *relpath, size_t rellen)
 	if (cg_mount[0] == '\0')
 		return -1;
 	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-	if ((len = read_at(AT_FDCWD, path, buf, sizeof buf)) == -1)
+	if ((len = proc_read_at(AT_FDCWD, path, buf, sizeof buf)) == -1)
 		return -1;
 	for (p = buf; p < buf + len; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
@@ -829,7 +825,7 @@ proc_cgroup_limit_under(const char *mount, const char *relpath, uint64_t *limit_
 		return 0;
 	for (;;) {
 		snprintf(file, sizeof file, "%s/memory.max", dir);
-		len = read_at(AT_FDCWD, file, buf, sizeof buf);
+		len = proc_read_at(AT_FDCWD, file, buf, sizeof buf);
 		p = buf;
 		if (len > 0 && parse_u64(&p, buf + len, &v) == 0 &&
 		    (p == buf + len || *p == '\n')) {

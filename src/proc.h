@@ -183,4 +183,9 @@ int proc_cgroup_memory_max(pid_t pid, uint64_t *limit_bytes);
  * including mount.  Returns 1 and the smallest number, 0 when none. */
 int proc_cgroup_limit_under(const char *mount, const char *relpath, uint64_t *limit_bytes);
 
+/* Read the small file name under dirfd (AT_FDCWD for a path) into buf
+ * (size bytes, size > 0), NUL-terminated and truncated to size - 1 bytes;
+ * EINTR is retried.  Returns the length, or -1 with errno set. */
+ssize_t proc_read_at(int dirfd, const char *name, char *buf, size_t size);
+
 #endif
