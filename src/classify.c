@@ -143,19 +143,6 @@ name_ok(const char *s)
 	return 1;
 }
 
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		n--;
-	s[n] = '\0';
-	return s;
-}
 
 static void
 section_start(struct parse *p, char *header)
@@ -164,7 +151,7 @@ section_start(struct parse *p, char *header)
 	char *name;
 	size_t i;
 
-	header = trim(header);
+	header = util_trim(header);
 	p->cur = NULL;
 	p->skip = 1;
 	if (strncmp(header, "rule", 4) != 0 ||
@@ -173,7 +160,7 @@ section_start(struct parse *p, char *header)
 		    header);
 		return;
 	}
-	name = trim(header + 4);
+	name = util_trim(header + 4);
 	r = xcalloc(1, sizeof *r);
 	r->name = xstrdup(name);
 	r->file = xstrdup(p->file);

@@ -69,19 +69,6 @@ find_or_comment(const char *s, const char *chars)
 	return s;
 }
 
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		n--;
-	s[n] = '\0';
-	return s;
-}
 
 /*
  * Look at a line (leading whitespace gone) before inih does: report
@@ -130,7 +117,7 @@ line_inspect(struct reader *r, const char *s, int fits)
 	name = xstrndup(s, (size_t)(e - s));
 	value = xstrdup(e + 1);
 	*(char *)find_or_comment(value, NULL) = '\0';
-	ops->key(r->ctx, trim(name), trim(value), r->lineno);
+	ops->key(r->ctx, util_trim(name), util_trim(value), r->lineno);
 	free(name);
 	free(value);
 	return 0;

@@ -44,6 +44,9 @@ int64_t util_cpu_ns(void);
 /* Copy at most size-1 bytes of src into dst and terminate it; returns
  * strlen(src) like BSD strlcpy, so truncation is ret >= size. */
 size_t util_strlcpy(char *dst, const char *src, size_t size);
+/* Strip leading and trailing white space in place; returns the first
+ * non-space character of s (inside s). */
+char *util_trim(char *s);
 /* Expand a leading "~/" with $HOME.  Returns a new string. */
 char *util_expand_home(const char *path);
 /* Create every missing directory above path (like mkdir -p on dirname).

@@ -459,19 +459,6 @@ struct parse {
 	struct theme_style style[UC_COUNT];
 };
 
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		n--;
-	s[n] = '\0';
-	return s;
-}
 
 static void
 read_section(void *ctx, const char *header, int line)
@@ -487,7 +474,7 @@ read_section(void *ctx, const char *header, int line)
 		return;
 	}
 	snprintf(name, sizeof name, "%s", header);
-	p->in_colors = strcmp(trim(name), "colors") == 0;
+	p->in_colors = strcmp(util_trim(name), "colors") == 0;
 	if (!p->in_colors)
 		error_add(p->t, p->file, p->lineno, "unknown section [%s]: "
 		    "expected [colors]", name);
