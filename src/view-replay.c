@@ -39,6 +39,9 @@
 #define WINDOW_TICKS	3	/* read window before t, in intervals: a
 				   restart within it shows as restarting */
 #define IV_SAMPLE	1001	/* points of `up` the interval comes from */
+#define SCAN_SLICE_MS	(3600 * 1000)	/* gap scan: a slice of time */
+#define SCAN_OPEN_MS	50	/* ... and what opening may spend on it */
+#define SCAN_STEP_MS	20	/* ... and each turn of the loop after */
 #define REFRESH_MIN_MS	250
 #define REFRESH_MAX_MS	5000
 #define FRAME_MIN_MS	100	/* playback: at most 10 frames a second */
@@ -152,6 +155,7 @@ struct view_replay {
 	struct view_gap		*gaps;
 	size_t			 ngaps, gcap;
 	int64_t			 ref_last;	/* newest ref tick seen, 0 none */
+	int64_t			 scan_pos;	/* scanned up to here */
 
 	/* events, by time */
 	struct revent		*events;
@@ -452,17 +456,22 @@ gap_point(void *ctx, int64_t sid, int64_t ts, double v)
 	return 0;
 }
 
-/* Extend the gaps with the reference ticks after the last one seen. */
+/* 1 while part of the recording is not scanned for gaps yet. */
+static int
+scanning(const struct view_replay *vr)
+{
+	return vr->ref_sid != 0 && !vr->empty && vr->scan_pos < vr->last;
+}
+
+/* Scan the reference ticks in (scan_pos, until] for gaps. */
 static void
-scan_gaps(struct view_replay *vr)
+scan_slice(struct view_replay *vr, int64_t until)
 {
 	struct gapscan g = { vr, 0, vr->ref_last, NULL, 0, 0 };
 	size_t i;
 
-	if (vr->ref_sid == 0 || vr->empty)
-		return;
-	store_read(vr->st, vr->ref_sid, vr->ref_last != 0 ? vr->ref_last + 1 :
-	    INT64_MIN, INT64_MAX, gap_point, &g);
+	store_read(vr->st, vr->ref_sid, vr->scan_pos == INT64_MIN ? INT64_MIN :
+	    vr->scan_pos + 1, until, gap_point, &g);
 	if (vr->ref_last == 0 && g.first != 0)
 		/* the reference worker may have come later */
 		gap_check(vr, vr->first, g.first);
@@ -470,6 +479,28 @@ scan_gaps(struct view_replay *vr)
 		gap_check(vr, g.cand[i], g.cand[i + 1]);
 	free(g.cand);
 	vr->ref_last = g.prev;
+	vr->scan_pos = until;
+}
+
+/* Scan for gaps, a slice at a time, for at most budget_ms: the rest is
+ * left for the next calls (a long recording read cold from the disk
+ * would otherwise delay the first frame).  Returns 1 when gaps were
+ * found or the scan finished. */
+static int
+scan_gaps(struct view_replay *vr, int64_t budget_ms)
+{
+	int64_t end = util_mono_ms() + budget_ms, until;
+	size_t before = vr->ngaps;
+
+	if (!scanning(vr))
+		return 0;
+	do {
+		until = vr->scan_pos == INT64_MIN ? vr->first : vr->scan_pos;
+		until = until > vr->last - SCAN_SLICE_MS ? vr->last :
+		    until + SCAN_SLICE_MS;
+		scan_slice(vr, until);
+	} while (scanning(vr) && util_mono_ms() < end);
+	return vr->ngaps != before || !scanning(vr);
 }
 
 /* 1 when t falls inside a gap. */
@@ -1258,6 +1289,8 @@ replay_pollfds(struct view *v, struct pollfd *fds, int max, int *timeout_ms)
 	int64_t now = util_mono_ms(), due;
 
 	due = vr->refresh_mono;
+	if (scanning(vr))
+		due = now;
 	if (vr->play.playing && vr->step_mono + frame_ms(vr) < due)
 		due = vr->step_mono + frame_ms(vr);
 	due = due > now ? due - now : 0;
@@ -1288,7 +1321,7 @@ refresh(struct view_replay *vr)
 	if (load_series(vr) != 0 || load_events(vr) != 0)
 		set_status(vr, 1, "%s", store_errmsg(vr->st));
 	find_interval(vr);
-	scan_gaps(vr);
+	scan_gaps(vr, SCAN_STEP_MS);
 	incident_signature(vr, sig);
 	if (sig[0] != vr->inc_sig[0] || sig[1] != vr->inc_sig[1])
 		load_incidents(vr);
@@ -1304,6 +1337,9 @@ replay_dispatch(struct view *v, const struct pollfd *fds, int n)
 	struct view_replay *vr = rp(v);
 	int64_t now = util_mono_ms(), dt, t;
 	int r = 0, grew = 0;
+
+	if (scanning(vr) && scan_gaps(vr, SCAN_STEP_MS))
+		r |= VIEW_CHANGED;	/* the time bar has more gaps */
 
 	if (now >= vr->refresh_mono) {
 		vr->refresh_mono = now + refresh_ms(vr);
@@ -1382,6 +1418,7 @@ static void
 replay_play_get(struct view *v, struct view_play *out)
 {
 	*out = rp(v)->play;
+	out->scanning = scanning(rp(v));
 }
 
 static void
@@ -1573,7 +1610,8 @@ view_replay_new(struct store *st, int64_t at_ms, char *err, size_t errlen)
 		return NULL;
 	}
 	find_interval(vr);
-	scan_gaps(vr);
+	vr->scan_pos = INT64_MIN;
+	scan_gaps(vr, SCAN_OPEN_MS);
 	load_incidents(vr);
 	if (at_ms == INT64_MAX) {
 		vr->play.follow = 1;

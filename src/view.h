@@ -140,6 +140,9 @@ struct view_play {
 	int		 reverse;	/* backwards in time */
 	int		 follow;	/* at the newest tick, staying there
 					   as the recording grows */
+	int		 scanning;	/* (get only) still scanning the
+					   recording for gaps: view_gaps
+					   may grow */
 };
 
 /* Replay: a stretch without samples (the recorder was not running),
@@ -264,7 +267,9 @@ int view_seek(struct view *v, int64_t t_ms);
 /* The times of the first and last sample of the recording: 0, 1 when
  * it has none (yet), -1 on a live view. */
 int view_span(struct view *v, int64_t *first_ms, int64_t *last_ms);
-/* The gaps of the recording, oldest first; *out points into the view. */
+/* The gaps of the recording found so far, oldest first (a long
+ * recording is scanned in the background, a slice per view_dispatch,
+ * while view_play says scanning); *out points into the view. */
 size_t view_gaps(struct view *v, const struct view_gap **out);
 /* Every incident's opening, oldest first; *out points into the view. */
 size_t view_marks(struct view *v, const struct view_mark **out);

@@ -240,6 +240,7 @@ test_span_interval_gaps(void **state)
 	assert_int_equal(p.follow, 1);
 	assert_int_equal(p.playing, 0);
 	assert_int_equal(p.speed, 1);
+	assert_int_equal(p.scanning, 0);	/* a small file: at once */
 	assert_int_equal(view_gaps(v, &g), 1);
 	assert_int_equal(g[0].from_ms, AT(59));
 	assert_int_equal(g[0].to_ms, AT(120));
@@ -537,7 +538,7 @@ static void
 test_playback(void **state)
 {
 	struct fixture *f = *state;
-	struct view_play p = { 1, 64, 0, 0 };
+	struct view_play p = { 1, 64, 0, 0, 0 };
 	struct pollfd fds[4];
 	struct view *v;
 	int timeout = -1, bits;
