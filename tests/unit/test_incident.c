@@ -739,7 +739,8 @@ test_old_recording(void **state)
 	st = store_open(path, STORE_WRITE, err, sizeof err);
 	assert_non_null(st);
 	store_close(st);
-	raw_exec("DROP TABLE incident_timeline; DROP TABLE incidents; "
+	raw_exec("DROP TABLE IF EXISTS actions; "
+	    "DROP TABLE incident_timeline; DROP TABLE incidents; "
 	    "PRAGMA user_version = 1; UPDATE meta SET value = 1 WHERE key = "
 	    "'schema_version'");
 	st = store_open(path, STORE_READ, err, sizeof err);
