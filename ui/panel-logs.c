@@ -328,6 +328,12 @@ logs_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 		return;
 	}
 	t = top_index(g, lines, n, rows);
+	/* Scrolled back down to the newest line (or a taller window shows
+	 * it): following again. */
+	if (!g->follow && t >= (n > rows ? n - rows : 0)) {
+		g->follow = 1;
+		g->top.text = NULL;
+	}
 	if (!g->follow)
 		g->topi = t;
 	cur = lineid_find(&g->cur, lines, n, -1);
