@@ -53,13 +53,13 @@ enum icol {
 static const struct table_col inc_cols[I_COUNT] = {
 	[I_ID] =	{ "#", 3, 4, 1, 0, 0 },
 	[I_SEV] =	{ "SEV", 4, 4, 0, 0, 4 },
-	[I_CLASS] =	{ "CLASS", 8, 10, 0, 0, 0 },
-	[I_WORKER] =	{ "WORKER", 8, 11, 0, 0, 0 },
+	[I_CLASS] =	{ "CLASS", 9, 10, 0, 0, 0 },
+	[I_WORKER] =	{ "WORKER", 9, 11, 0, 0, 0 },
 	[I_STATE] =	{ "STATE", 13, 14, 0, 0, 0 },
-	[I_OPENED] =	{ "OPENED", 8, 8, 0, 0, 6 },
+	[I_OPENED] =	{ "OPENED", 8, 8, 0, 0, 7 },
 	[I_FOR] =	{ "FOR", 5, 6, 1, 0, 3 },
 	[I_TRIG] =	{ "TRIG", 4, 4, 1, 0, 5 },
-	[I_ATT] =	{ "ATT", 3, 3, 1, 0, 7 },
+	[I_ATT] =	{ "ATT", 3, 3, 1, 0, 6 },
 	[I_WHAT] =	{ "EXCEPTION OR TRIGGER", 28, 40, 0, 1, 1 },
 };
 

@@ -371,15 +371,68 @@ detail_line(int i, const struct view_worker *vw, int named, char *buf,
 	}
 }
 
+/* Bytes in the UTF-8 sequence at s (1 for a bad byte). */
+static size_t
+seq_len(const char *s, size_t left)
+{
+	size_t k = 1;
+
+	if ((unsigned char)s[0] < 0xc0)
+		return 1;
+	while (k < left && k < 4 && ((unsigned char)s[k] & 0xc0) == 0x80)
+		k++;
+	return k;
+}
+
+/* Draw text in at most rows rows of w columns from (y, x), breaking at
+ * the last space that fits; later rows are indented by two.  Returns the
+ * rows used. */
+static int
+wrap(WINDOW *win, int y, int x, int w, int rows, const char *text,
+    attr_t attr, enum ui_glyphs g)
+{
+	size_t len = strlen(text), pos = 0, i, k, cut, space;
+	int used = 0, cw, c, ind;
+
+	while (pos < len && used < rows) {
+		ind = used > 0 ? 2 : 0;
+		cut = pos;
+		space = 0;
+		cw = 0;
+		for (i = pos; i < len; i += k) {
+			k = seq_len(text + i, len - i);
+			c = widget_text_width(text + i, k, g);
+			if (cw + c > w - ind)
+				break;
+			cw += c;
+			if (text[i] == ' ')
+				space = i;
+			cut = i + k;
+		}
+		/* the last row takes what fits; others break at a space */
+		if (cut < len && space > pos && used + 1 < rows)
+			cut = space;
+		if (cut == pos)
+			break;
+		widget_text(win, y + used, x + ind, w - ind, text + pos,
+		    cut - pos, attr, g);
+		used++;
+		pos = cut;
+		while (pos < len && text[pos] == ' ')
+			pos++;
+	}
+	return used;
+}
+
 /* The selected worker in words, over rows lines from y (boxed when there
- * is room). */
+ * is room); a row to spare goes to a long risk reason. */
 static void
 draw_details(struct ui *ui, WINDOW *win, int y, int rows, int w,
     const struct view_worker *vw)
 {
 	char line[512];
 	enum ui_color role;
-	int x = 0, r, boxed = rows >= 5 && w >= 30, iw = w;
+	int x = 0, r, i, spare, boxed = rows >= 5 && w >= 30, iw = w;
 
 	if (boxed) {
 		snprintf(line, sizeof line, "%s memory", vw->name);
@@ -390,10 +443,11 @@ draw_details(struct ui *ui, WINDOW *win, int y, int rows, int w,
 		iw = w - 4;
 		rows -= 2;
 	}
-	for (r = 0; r < rows && r < D_COUNT; r++) {
-		detail_line(r, vw, !boxed, line, sizeof line, &role);
-		widget_text(win, y + r, x, iw, line, WIDGET_NUL, ui_attr(role),
-		    ui->glyphs);
+	spare = rows - D_COUNT;
+	for (r = i = 0; r < rows && i < D_COUNT; i++) {
+		detail_line(i, vw, !boxed, line, sizeof line, &role);
+		r += wrap(win, y + r, x, iw, i == D_RISK && spare > 0 ?
+		    1 + spare : 1, line, ui_attr(role), ui->glyphs);
 	}
 }
 
@@ -494,10 +548,10 @@ memory_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 	}
 	/* Rows: the table, then the details, then the events. */
 	avail = h - 2;
-	details = avail >= 16 ? D_COUNT + 2 : avail >= 7 ?
-	    (avail - 3 >= 5 ? avail - 3 : 3) : 0;
-	if (details > D_COUNT + 2)
-		details = D_COUNT + 2;
+	details = avail >= 18 ? D_COUNT + 3 : avail >= 16 ? D_COUNT + 2 :
+	    avail >= 7 ? (avail - 3 >= 5 ? avail - 3 : 3) : 0;
+	if (details > D_COUNT + 3)
+		details = D_COUNT + 3;
 	events = avail >= 16 ? (avail - details) / 3 : 0;
 	if (events < 3)
 		events = avail >= 16 ? 3 : 0;

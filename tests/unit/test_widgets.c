@@ -1746,6 +1746,16 @@ test_panel_memory(void **state)
 		assert_non_null(strstr(row(w80, 2, 0, 80, b, sizeof b),
 		    "leak    4m50s high"));
 		assert_true(find_row(w80, "to the limit: in 4m50s") > 0);
+		/* A long reason wraps onto the spare row. */
+		fake.w[0].risk_reason = "leak: RSS 1.25G is 16% of the 8.0G "
+		    "limit and growing 12M/h: the limit in 4m50s (3m00s to "
+		    "7m00s)";
+		draw(ops, p, w80);
+		y = find_row(w80, "risk high: leak: RSS 1.25G is 16% of the");
+		assert_true(y > 0);
+		assert_non_null(strstr(row(w80, y + 1, 0, 80, b, sizeof b),
+		    "   limit in 4m50s (3m00s to 7m00s)"));
+		assert_true(find_row(w80, "mitigation: restart") == y + 2);
 		draw(ops, p, w40);
 		row(w40, 2, 0, 40, b, sizeof b);
 		assert_non_null(strstr(b, "llm-0"));
