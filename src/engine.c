@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #define RETENTION_EVERY_MS	(60 * 1000)
 #define CLOCK_TOLERANCE_MS	1000
 #define CGROUP_LIMIT_EVERY_MS	(30 * 1000)
+#define PIDFILE_EVERY		5	/* ticks between looks at a pid file */
 
 struct engine {
 	const struct config *cfg;
@@ -368,8 +370,11 @@ find_single(struct engine *eng, const struct cfg_worker *cw)
 	} else {
 		struct stat sb;
 
-		/* an unchanged pid file names the process we follow: no need
-		 * to read it, sampling notices the process going */
+		/* while the process we follow lives, sampling notices it
+		 * going; the pid file is looked at every few ticks for a
+		 * replacement started beside it, and read only when changed */
+		if (w->alive && w->ph_open && eng->ticks % PIDFILE_EVERY != 0)
+			return;
 		if (w->alive && w->ph_open &&
 		    stat(cw->pid_file, &sb) == 0 &&
 		    sb.st_ino == w->pidfile_ino &&
@@ -951,6 +956,11 @@ engine_new(const struct config *cfg, const struct engine_opts *opts,
 	for (size_t i = 0; i < cfg->nworkers; i++)
 		eng->has_match |= cfg->workers[i].find == WORKER_FIND_MATCH;
 	raise_fd_limit();
+	/* scrape bodies and batches come and go every tick: keep freed
+	 * memory at the top of the heap instead of returning it with brk
+	 * and asking for it again a moment later */
+	mallopt(M_TOP_PAD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	eng->an = analysis_new(eng, cfg, eng->store);
 	eng->acts = actions_new(eng);
 	eng->next_tick_mono = util_mono_ms();
