@@ -217,8 +217,11 @@ rebuild(struct fleet *f, struct ui *ui)
 	int sel = -1;
 
 	f->nw = view_workers(ui->view, &f->w);
-	f->rows = xgrow(f->rows, &f->rcap, f->nw, sizeof *f->rows);
-	f->keys = xgrow(f->keys, &f->kcap, f->nw, sizeof *f->keys);
+	/* At least one: no NULL arrays before the first worker. */
+	f->rows = xgrow(f->rows, &f->rcap, f->nw > 0 ? f->nw : 1,
+	    sizeof *f->rows);
+	f->keys = xgrow(f->keys, &f->kcap, f->nw > 0 ? f->nw : 1,
+	    sizeof *f->keys);
 	f->nrows = 0;
 	for (i = 0; i < f->nw; i++) {
 		if (ui->filter[0] != '\0' &&
@@ -231,7 +234,8 @@ rebuild(struct fleet *f, struct ui *ui)
 	sc.w = f->w;
 	sc.keys = f->keys;
 	sc.ui = ui;
-	qsort_r(f->rows, f->nrows, sizeof *f->rows, row_cmp, &sc);
+	if (f->nrows > 1)
+		qsort_r(f->rows, f->nrows, sizeof *f->rows, row_cmp, &sc);
 	for (i = 0; i < f->nrows; i++) {
 		if (strcmp(f->w[f->rows[i]].name, ui->selected) == 0) {
 			sel = (int)i;

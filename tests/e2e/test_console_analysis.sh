@@ -83,7 +83,12 @@ check "the config checks" "$MODELTOP" check -c "$T/x.ini"
 
 tmux_start 80 24 "cd $T && TERM=xterm-256color $MODELTOP -c $T/x.ini"
 rows_up() { [ "$(tmux_capture | grep -cE '^(leaky|tb) +(up|firing) ')" = 2 ]; }
-check "both workers up" wait_for 15 rows_up
+if ! wait_for 20 rows_up; then
+	# nothing else can pass: say why and stop
+	check "both workers up" false
+	exit 0
+fi
+ok "both workers up"
 cmd() { tmux_keys :; tmux_type "$1"; tmux_keys Enter; }	# :COMMAND
 has() { tmux_capture | grep -qF -- "$1"; }
 line_of() { tmux_capture | grep -F -- "$1" | head -n 1; }	# first line with TEXT
