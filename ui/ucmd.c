@@ -33,6 +33,16 @@ static const char *const windows[] = {
 static const char *const themes[] = {
 	"default", "light", "high-contrast", "monochrome", NULL
 };
+/* The replay commands' words (cmd-goto.c). */
+static const char *const goto_words[] = { "start", "end", NULL };
+static const char *const seek_words[] = {
+	"+tick", "-tick", "+1m", "-1m", "+10m", "-10m", "+1h", "-1h",
+	"next-incident", "prev-incident", "next-event", "prev-event", NULL
+};
+static const char *const play_words[] = {
+	"on", "off", "toggle", "faster", "slower", "reverse", "forward",
+	"backward", "x1", "x2", "x4", "x8", "x16", "x32", "x64", NULL
+};
 
 const char *
 ucmd_column_name(enum ui_column col)
@@ -525,6 +535,13 @@ ucmd_complete(void *ctx, struct prompt *p, int nwords, char **words)
 	ce = ucmd_find(words[0], &amb, NULL);
 	if (ce == NULL)
 		return;
+	if (ce == &cmd_goto_entry || ce == &cmd_seek_entry ||
+	    ce == &cmd_play_entry) {
+		if (nwords == 1)
+			cand_list(p, ce == &cmd_goto_entry ? goto_words :
+			    ce == &cmd_seek_entry ? seek_words : play_words);
+		return;
+	}
 	if (!ucmd_is_own(ce)) {
 		/* Engine commands take a worker first. */
 		ucmd_complete_worker(ctx, p, nwords, words);
