@@ -36,10 +36,10 @@ enum fcol {
 static const struct table_col default_cols[F_COUNT] = {
 	[F_NAME] =	{ "NAME", 8, 16, 0, 2, 0 },
 	[F_STATUS] =	{ "STATUS", 7, 7, 0, 0, 0 },
-	[F_CPU] =	{ "CPU%", 5, 6, 1, 0, 0 },
+	[F_CPU] =	{ "CPU%", 5, 6, 1, 0, 1 },
 	[F_RSS] =	{ "RSS", 6, 6, 1, 0, 0 },
 	[F_BAR] =	{ "USE", 6, 12, 0, 1, 3 },
-	[F_REQ] =	{ "REQ/S", 5, 6, 1, 0, 0 },
+	[F_REQ] =	{ "REQ/S", 5, 6, 1, 0, 1 },
 	[F_P50] =	{ "P50", 5, 6, 1, 0, 2 },
 	[F_P99] =	{ "P99", 5, 6, 1, 0, 0 },
 	[F_ERR] =	{ "ERR/S", 5, 6, 1, 0, 0 },
