@@ -1,8 +1,9 @@
 /*
  * view.h -- what the console draws from: the state of the fleet at a time
  * t.  Live mode answers from the engine's memory (view_live_new), replay
- * from a recording (view_replay_new, a later module).  Panels cannot tell
- * the difference, and never sample, parse or query anything themselves.
+ * from a recording (view_replay_new, view-replay.c).  Panels cannot tell
+ * the difference, and never sample, parse or query anything themselves;
+ * only the time bar and the replay commands use the replay operations.
  *
  * Everything a view returns is owned by the view and stays valid until
  * the next call of view_dispatch (or view_seek) on it.
