@@ -3,10 +3,11 @@
  * was at the cursor, read from the store.
  *
  * What the panels see at time t:
- *  - each figure of a worker is the newest point of its series in the
- *    STALE_TICKS intervals before t (one window read over every series);
- *    an older point is missing, so a gap in the recording shows as a gap
- *    and is never interpolated;
+ *  - a worker's figures are the points written at its newest tick at or
+ *    before t (one window read over every series); a tick older than
+ *    2.5 intervals is missing, and so is a figure that tick did not
+ *    write, so a gap in the recording shows as a gap and is never
+ *    interpolated;
  *  - memory health, forecasts and anomaly scores are the series the
  *    analysis recorded then, never recomputed with hindsight;
  *  - incidents are incidents_load(t): the tracker as it was at t, kept
@@ -14,7 +15,7 @@
  *  - events are all read once (and as a recorder adds them) and cut at t.
  *
  * The interval is the median spacing of the first `up` series' samples;
- * a gap is more than GAP_TICKS intervals between two of them (checked
+ * a gap is more than 2.5 intervals between two of them (checked
  * against every series, so a worker missing from the configuration is
  * not taken for a stopped recorder).  The store is refreshed every
  * interval: a recording still being written grows, and in follow mode
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly.h"
 #include "engine.h"
 #include "incident.h"
 #include "patterns.h"
@@ -48,7 +50,6 @@
 #define LOG_KEEP	300
 #define SCAN_EVENTS_MAX	20000	/* events searched back for a note */
 #define MAX_SID		(1 << 22)
-#define ANOMALY_THRESHOLD 6.0	/* the detector's default (anomaly.h) */
 
 enum fig {
 	F_NONE, F_UP, F_CPU, F_RSS, F_PSS, F_SWAP, F_LIMIT, F_GPU, F_REQ,
@@ -898,8 +899,11 @@ fill_worker(struct view_replay *vr, struct rworker *w, struct view_worker *vw)
 			if (s->anom < 0 ||
 			    isnan(a = worker_value(vr, w, tick, s)))
 				continue;
-			if (anom_figs[(int)s->anom].high ? a > ANOMALY_THRESHOLD :
-			    fabs(a) > ANOMALY_THRESHOLD)
+			/* the detector's default threshold, on the figure's
+			 * bad side */
+			if (anom_figs[(int)s->anom].high ?
+			    a > ANOMALY_THRESHOLD_DEFAULT :
+			    fabs(a) > ANOMALY_THRESHOLD_DEFAULT)
 				vw->anomalies |= anom_figs[(int)s->anom].bit;
 			if (isnan(top) || fabs(a) > top)
 				top = fabs(a);
