@@ -155,7 +155,7 @@ struct view_replay {
 	/* gaps */
 	struct view_gap		*gaps;
 	size_t			 ngaps, gcap;
-	int64_t			 ref_last;	/* newest ref tick seen, 0 none */
+	int64_t			 ref_last;	/* newest ref tick, 0 none */
 	int64_t			 scan_pos;	/* scanned up to here */
 
 	/* events, by time */
@@ -1010,7 +1010,8 @@ ser_cmp(const void *a, const void *b, void *arg)
 	n = x->labels_len < y->labels_len ? x->labels_len : y->labels_len;
 	if ((c = memcmp(x->labels, y->labels, n)) != 0)
 		return c;
-	return (x->labels_len > y->labels_len) - (x->labels_len < y->labels_len);
+	return (x->labels_len > y->labels_len) -
+	    (x->labels_len < y->labels_len);
 }
 
 static void
