@@ -319,6 +319,9 @@ struct log_ctx {
 	struct analysis	*a;
 	struct worker_analysis *wa;
 	int64_t		 ts;
+	int		 in_line;	/* inside on_line: the line is not kept yet */
+	int		 line_matched;	/* ... and a rule matched it */
+	struct class_match line_match;
 };
 
 static void
@@ -346,6 +349,21 @@ keep_line(struct worker_analysis *wa, const char *line, size_t len,
 	l->matched = m != NULL;
 	l->cls = m != NULL ? m->cls : "";
 	l->severity = m != NULL ? m->severity : 0;
+}
+
+/* Mark the last n kept lines as matched by m. */
+static void
+mark_lines(struct worker_analysis *wa, size_t n, const struct class_match *m)
+{
+	size_t i;
+
+	if (n > wa->nlines)
+		n = wa->nlines;
+	for (i = wa->nlines - n; i < wa->nlines; i++) {
+		wa->lines[i].matched = 1;
+		wa->lines[i].cls = m->cls;
+		wa->lines[i].severity = m->severity;
+	}
 }
 
 static void
@@ -378,13 +396,14 @@ on_record(void *arg, const struct tb_record *r)
 	trigger(lc->a, wa->w, m.cls, (enum severity)m.severity, m.strategy,
 	    text, r->is_traceback ? r->exc_type : NULL,
 	    r->is_traceback ? r->message : NULL, r->signature, lc->ts);
-	/* mark the kept line(s) of this record */
-	if (wa->nlines > 0) {
-		struct analysis_line *l = &wa->lines[wa->nlines - 1];
-
-		l->matched = 1;
-		l->cls = m.cls;
-		l->severity = m.severity;
+	/* a traceback is finished by the line after it, which is not kept
+	 * yet: its own lines are the last ones kept; a single line record
+	 * is the line being read */
+	if (r->is_traceback || !lc->in_line)
+		mark_lines(wa, (size_t)(r->lines > 0 ? r->lines : 1), &m);
+	else {
+		lc->line_matched = 1;
+		lc->line_match = m;
 	}
 }
 
@@ -394,18 +413,26 @@ on_line(void *arg, const char *line, size_t len, int64_t offset)
 	struct log_ctx *lc = arg;
 
 	(void)offset;
-	keep_line(lc->wa, line, len, lc->ts, NULL);
+	lc->in_line = 1;
+	lc->line_matched = 0;
 	tb_asm_line(lc->wa->tb, line, len, lc->ts, on_record, lc);
+	lc->in_line = 0;
+	keep_line(lc->wa, line, len, lc->ts, lc->line_matched ?
+	    &lc->line_match : NULL);
 }
 
 static void
 poll_log(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 {
-	struct log_ctx lc = { a, wa, ts };
+	struct log_ctx lc;
 	char msg[300];
 
 	if (wa->log == NULL)
 		return;
+	memset(&lc, 0, sizeof lc);
+	lc.a = a;
+	lc.wa = wa;
+	lc.ts = ts;
 	logtail_poll(wa->log, on_line, &lc, LOG_POLL_BYTES);
 	tb_asm_flush(wa->tb, ts, 0, on_record, &lc);
 	while (logtail_take_event(wa->log, msg, sizeof msg) == 1)
@@ -705,8 +732,6 @@ judge_memory(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 	wa->had_leak = r->leak;
 	wa->had_risk = r->risk >= RISK_HIGH;
 	incidents_condition(a->inc, w->name, INCIDENT_LEAK, r->leak, ts);
-	incidents_condition(a->inc, w->name, INCIDENT_MEMORY,
-	    r->risk >= RISK_HIGH, ts);
 }
 
 static void
@@ -815,11 +840,9 @@ analysis_worker(struct analysis *a, struct worker *w, int64_t ts)
 			wa->rule_class_firing[rule_class(st[i].rule)] = 1;
 		}
 	}
-	for (i = 0; i < ARRAY_LEN(rule_classes); i++) {
-		/* memory incidents also come from the memory analysis */
-		if (i == 2 && wa->had_risk)
-			continue;
+	/* one report per class and tick: memory incidents come from the
+	 * memory analysis and from memory rules alike */
+	for (i = 0; i < ARRAY_LEN(rule_classes); i++)
 		incidents_condition(a->inc, w->name, rule_classes[i],
-		    wa->rule_class_firing[i], ts);
-	}
+		    wa->rule_class_firing[i] || (i == 2 && wa->had_risk), ts);
 }

@@ -291,15 +291,16 @@ draw_line(struct logs *g, struct ui *ui, WINDOW *win, int y, int w,
 		x = tw;
 	}
 	if (cw > 0) {
-		/* the class of a matched line, coloured by its severity; the
-		 * current match marked where the time does not show it */
-		if (l->matched && cw > 2)
+		/* the current find match marked where the time does not
+		 * show it; else the class of a matched line, coloured by its
+		 * severity */
+		if (current && tw == 0)
+			widget_text(win, y, x, 1, ">", WIDGET_NUL,
+			    ui_attr(UC_SELECTED), ui->glyphs);
+		else if (l->matched && cw > 2)
 			widget_text(win, y, x, cw - 1, l->cls != NULL &&
 			    l->cls[0] != '\0' ? l->cls : "match", WIDGET_NUL,
 			    ui_attr(sev_color(l->severity)), ui->glyphs);
-		else if (current && tw == 0)
-			widget_text(win, y, x, 1, ">", WIDGET_NUL,
-			    ui_attr(UC_SELECTED), ui->glyphs);
 		else if (l->matched)
 			widget_text(win, y, x, 1, "!", WIDGET_NUL,
 			    ui_attr(sev_color(l->severity)), ui->glyphs);

@@ -25,7 +25,7 @@ static const char *const column_names[COL_COUNT] = {
 };
 
 static const char *const panel_names[] = {
-	"fleet", "metrics", "errors", "memory", "next", "prev", NULL
+	"fleet", "metrics", "errors", "memory", "logs", "next", "prev", NULL
 };
 static const char *const windows[] = {
 	"1m", "5m", "15m", "1h", "6h", "24h", "next", "prev", NULL
@@ -131,7 +131,7 @@ u_panel(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(ctx->err, "usage: panel fleet|metrics|errors|memory|"
-		    "next|prev\n");
+		    "logs|next|prev\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "next") == 0)
@@ -152,9 +152,10 @@ u_filter(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct console *c = con(ctx);
 
-	/* The metrics and errors panels filter their lists with "find":
-	 * there, the filter key types one. */
-	if (argc == 1 && (c->current == 1 || c->current == 2)) {
+	/* The metrics, errors and logs panels search with "find": there,
+	 * the filter key types one. */
+	if (argc == 1 && (c->current == 1 || c->current == 2 ||
+	    c->current == 4)) {
 		prompt_open(&c->cmdline, ":", "find ");
 		return 0;
 	}
@@ -376,7 +377,7 @@ u_nav(struct cmd_ctx *ctx, int argc, char **argv)
 static const struct cmd_entry ucmds[] = {
 	{ "quit", "exit", "", "quit the console", OWN, u_quit },
 	{ "help", NULL, "", "keys and commands (this screen)", OWN, u_help },
-	{ "panel", NULL, "fleet|metrics|errors|memory|next|prev",
+	{ "panel", NULL, "fleet|metrics|errors|memory|logs|next|prev",
 	    "show a panel", OWN, u_panel },
 	{ "filter", NULL, "[TEXT]",
 	    "fleet: workers whose name contains TEXT; no TEXT: type it "
