@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,6 +119,7 @@ struct job {
 	char	       **summaries;
 	size_t		 nsummaries, capsum;
 	int64_t		 started_ms, finished_ms, finished_mono;
+	int		 lockfd;	/* held while the job runs, -1 none */
 };
 
 struct watch {
@@ -141,6 +144,7 @@ struct actions {
 	struct watch	*watch;
 	size_t		 nwatch, capwatch;
 	int64_t		 curl_timer_mono;	/* -1 none */
+	int		 no_policies;
 
 	struct actions	*next;		/* the registry */
 };
@@ -411,6 +415,18 @@ actions_set_sinks(struct actions *a, struct store *st, struct incidents *in)
 	a->st = st;
 	a->in = in;
 	a->sinks_set = 1;
+}
+
+void
+actions_set_policies(struct actions *a, int on)
+{
+	a->no_policies = !on;
+}
+
+int
+actions_policies_on(const struct actions *a)
+{
+	return !a->no_policies;
 }
 
 void
@@ -735,6 +751,68 @@ refuse(struct actions *a, const struct action_request *rq, struct worker *w,
 	free(summary);
 }
 
+/*
+ * The lock of a worker between modeltop processes (a console, a recorder
+ * with policies, modeltop act in a shell): an flock() on a file named
+ * after the worker in $XDG_RUNTIME_DIR/modeltop, or /tmp/modeltop-UID.
+ * Returns 0 with the descriptor in *fd (-1 when no lock could be set up:
+ * then only this process's own check applies), or -1 with a message
+ * when another process holds it.
+ */
+static int
+worker_lock(const char *worker, int *fd, char *err, size_t errlen)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char dir[300], path[600], pid[32], *p;
+	struct stat st;
+	ssize_t n;
+
+	*fd = -1;
+	if (rt != NULL && rt[0] == '/')
+		snprintf(dir, sizeof dir, "%s/modeltop", rt);
+	else
+		snprintf(dir, sizeof dir, "/tmp/modeltop-%u",
+		    (unsigned)getuid());
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return 0;
+	/* someone else's directory in /tmp is not to be trusted */
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid() || (st.st_mode & 022) != 0)
+		return 0;
+	snprintf(path, sizeof path, "%s/act-%s.lock", dir, worker);
+	for (p = path + strlen(dir) + 1; *p != '\0'; p++) {
+		if (*p == '/')
+			*p = '_';
+	}
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1)
+		return 0;
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(*fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errlen, "worker %s is being acted on by another "
+		    "modeltop (pid %s); wait for it to finish", worker,
+		    pid[0] != '\0' ? pid : "?");
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	/* the pid is only for the message: a failure to write it is fine */
+	n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+	if (ftruncate(*fd, 0) == 0 && pwrite(*fd, pid, (size_t)n, 0) != n)
+		pid[0] = '\0';
+	return 0;
+}
+
+static void
+worker_unlock(struct job *j)
+{
+	if (j->lockfd >= 0)
+		close(j->lockfd);
+	j->lockfd = -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* attempts */
 
@@ -958,6 +1036,7 @@ job_finish(struct actions *a, struct job *j)
 	size_t i;
 
 	j->done = 1;
+	worker_unlock(j);
 	j->succeeded = j->lad.succeeded;
 	j->verdict = j->succeeded ? j->lad.last : j->lad.best;
 	j->finished_ms = util_now_ms();
@@ -1519,6 +1598,7 @@ job_free(struct actions *a, struct job *j)
 	size_t i;
 
 	attempt_release(a, &j->at);
+	worker_unlock(j);
 	free(j->worker);
 	free(j->who);
 	free(j->jobname);
@@ -1542,15 +1622,17 @@ actions_start(struct actions *a, const struct action_request *rq,
 	struct incident_trigger tr;
 	struct worker *w;
 	struct job *j;
-	int retries[LADDER_MAX_STEPS];
+	int retries[LADDER_MAX_STEPS], lockfd;
 	char text[400];
 	size_t i;
 
-	if (request_check(a, a->eng, rq, &w, &ac, err, errlen) != 0) {
+	if (request_check(a, a->eng, rq, &w, &ac, err, errlen) != 0 ||
+	    worker_lock(w->name, &lockfd, err, errlen) != 0) {
 		refuse(a, rq, w, ac, err);
 		return -1;
 	}
 	j = xcalloc(1, sizeof *j);
+	j->lockfd = lockfd;
 	j->id = a->next_id++;
 	j->worker = xstrdup(w->name);
 	j->who = xstrdup(rq->who != NULL ? rq->who : "operator");

@@ -92,6 +92,11 @@ struct actions *actions_of(const struct engine *eng);
 void actions_set_sinks(struct actions *a, struct store *st,
     struct incidents *in);
 
+/* Whether rules with auto = yes may run their action through a (on by
+ * default; modeltop act turns them off for its short run). */
+void actions_set_policies(struct actions *a, int on);
+int actions_policies_on(const struct actions *a);
+
 /* Called with every finished attempt (and every refused request) after
  * it was written; stored is 1 when the audit row went into a store.  The
  * record and its strings are valid during the call only. */
@@ -130,8 +135,11 @@ struct action_request {
  * the request is refused, which is also recorded in the audit trail:
  * "no worker W (workers: a, b)", "no action A (actions: trim, restart)",
  * "worker W has no actions ladder", "worker W is already being acted on
- * (trim, started by WHO)", "worker W is now pid N, not the pid M you
- * confirmed".  The job itself never blocks; follow it with actions_job.
+ * (trim, started by WHO)", "worker W is being acted on by another
+ * modeltop (pid N)" (a job holds a per-worker lock file, flock()ed, in
+ * $XDG_RUNTIME_DIR/modeltop or /tmp/modeltop-UID, so a console, a
+ * recorder and modeltop act never act on one worker at once), "worker W
+ * is now pid N, not the pid M you confirmed".  The job itself never blocks; follow it with actions_job.
  */
 int64_t actions_start(struct actions *a, const struct action_request *rq,
     char *err, size_t errlen);

@@ -131,19 +131,17 @@ ask(struct cmd_ctx *ctx, const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-/* One turn of the loop that drives the engine and the actions. */
+/* One turn of the loop: the engine drives its actions runner too. */
 static void
-turn(struct engine *eng, struct actions *a, int cap_ms)
+turn(struct engine *eng, int cap_ms)
 {
 	struct pollfd fds[MAX_FDS];
 	int n, timeout = cap_ms;
 
-	n = engine_pollfds(eng, fds, MAX_FDS / 2, &timeout);
-	n += actions_pollfds(a, fds + n, MAX_FDS - n, &timeout);
+	n = engine_pollfds(eng, fds, MAX_FDS, &timeout);
 	if (poll(fds, (nfds_t)n, timeout) == -1 && errno != EINTR)
 		fatal("poll: %s", strerror(errno));
 	engine_dispatch(eng, fds, n);
-	actions_dispatch(a, fds, n);
 }
 
 /*
@@ -189,8 +187,12 @@ run_cli(struct cmd_ctx *ctx, const struct cmd_entry *ce, const char *path,
 		config_free(&cfg);
 		return 1;
 	}
-	a = actions_new(eng);
+	/* the engine's own runner, recording into our store and tracker */
+	if ((a = actions_of(eng)) == NULL)
+		fatal("the engine runs no actions");
 	actions_set_sinks(a, st, in);
+	/* a runbook's act does what it says and nothing else */
+	actions_set_policies(a, 0);
 	cl.ctx = ctx;
 	cl.db_wanted = db != NULL;
 	actions_set_record_hook(a, cli_record, &cl);
@@ -208,7 +210,7 @@ run_cli(struct cmd_ctx *ctx, const struct cmd_entry *ce, const char *path,
 	start = util_mono_ms();
 	while (!interrupted && util_mono_ms() - start < WARMUP_MS &&
 	    (engine_ticks(eng) == 0 || engine_scrapes_in_flight(eng) > 0))
-		turn(eng, a, 100);
+		turn(eng, 100);
 
 	need = actions_question(eng, rq, q, sizeof q, &rq->pid,
 	    &rq->starttime);
@@ -246,7 +248,7 @@ run_cli(struct cmd_ctx *ctx, const struct cmd_entry *ce, const char *path,
 	while (!interrupted) {
 		if (actions_job(a, id, &js) != 0 || js.done)
 			break;
-		turn(eng, a, 1000);
+		turn(eng, 1000);
 	}
 	if (interrupted) {
 		fprintf(ctx->err, "modeltop %s: interrupted\n", ce->name);
@@ -258,15 +260,15 @@ run_cli(struct cmd_ctx *ctx, const struct cmd_entry *ce, const char *path,
 	rc = cmd_act_status(js.verdict);
 
 out:
-	/* unfinished jobs are recorded as interrupted here */
-	actions_free(a);
+	/* the engine frees its runner, which records unfinished jobs as
+	 * interrupted: before our store and tracker go */
+	engine_free(eng, NULL, 0);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (in != NULL && incidents_flush(in, err, sizeof err) != 0)
 		fprintf(ctx->err, "modeltop %s: %s\n", ce->name, err);
 	incidents_free(in);
 	store_close(st);
-	engine_free(eng, NULL, 0);
 	config_free(&cfg);
 	return rc;
 }

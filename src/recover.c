@@ -212,7 +212,8 @@ recover_on_rule_firing(struct engine *eng, struct worker *w,
 	int64_t next, id;
 
 	if (eng == NULL || w == NULL || rule == NULL || !rule->autorun ||
-	    rule->action == NULL || (a = actions_of(eng)) == NULL)
+	    rule->action == NULL || (a = actions_of(eng)) == NULL ||
+	    !actions_policies_on(a))
 		return 0;
 	snprintf(who, sizeof who, "policy %s", rule->name);
 	if (actions_busy(a, w->name)) {

@@ -110,7 +110,8 @@ struct rate_window *policies_window(struct policies *p, const char *rule,
  * w in the last hour, or w is being acted on; each of those cases is an
  * engine event (kind ACTIONS_EVENT) saying why nothing ran.  No
  * confirmation: auto = yes is the consent.  Does nothing when the engine
- * has no actions runner (actions_of) or the rule runs nothing.
+ * has no actions runner (actions_of), its policies are off
+ * (actions_set_policies) or the rule runs nothing.
  * Returns the job id, 0 when nothing was started, -1 when refused.
  */
 int64_t recover_on_rule_firing(struct engine *eng, struct worker *w,

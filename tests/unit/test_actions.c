@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -471,6 +472,8 @@ spawn_pause(void)
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* gone with the test, even when an assertion ends it early */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		for (;;)
 			pause();
 	}
@@ -705,8 +708,9 @@ fixture_open(struct fixture *fx, const char *extra)
 	eo.only_uid = (uid_t)-1;
 	fx->eng = engine_new(&fx->cfg, &eo, err, sizeof err);
 	assert_non_null(fx->eng);
-	fx->acts = actions_new(fx->eng);
-	assert_ptr_equal(actions_of(fx->eng), fx->acts);
+	/* the engine owns its runner */
+	fx->acts = actions_of(fx->eng);
+	assert_non_null(fx->acts);
 	unlink(db);
 	fx->st = store_open(db, STORE_WRITE, err, sizeof err);
 	assert_non_null(fx->st);
@@ -723,13 +727,11 @@ fixture_close(struct fixture *fx)
 {
 	char err[256];
 
-	actions_free(fx->acts);
-	/* the engine's own runner remains registered */
-	assert_ptr_not_equal(actions_of(fx->eng), fx->acts);
+	/* the engine frees its runner first: it records into our sinks */
+	engine_free(fx->eng, NULL, 0);
 	assert_int_equal(incidents_flush(fx->in, err, sizeof err), 0);
 	incidents_free(fx->in);
 	store_close(fx->st);
-	engine_free(fx->eng, NULL, 0);
 	config_free(&fx->cfg);
 	kill(fx->worker, SIGKILL);
 	waitpid(fx->worker, NULL, 0);
@@ -751,11 +753,9 @@ run_until_done(struct fixture *fx, int64_t id, int64_t limit_ms,
 			return;
 		assert_true(util_mono_ms() < end);
 		timeout = -1;
-		n = engine_pollfds(fx->eng, fds, 32, &timeout);
-		n += actions_pollfds(fx->acts, fds + n, 64 - n, &timeout);
+		n = engine_pollfds(fx->eng, fds, 64, &timeout);
 		poll(fds, (nfds_t)n, timeout);
 		engine_dispatch(fx->eng, fds, n);
-		actions_dispatch(fx->acts, fds, n);
 	}
 }
 
@@ -917,6 +917,30 @@ test_runner_refusals(void **state)
 	assert_int_equal(actions_start(fx.acts, &rq, err, sizeof err), -1);
 	assert_string_equal(err, "worker w is already being acted on (slow, "
 	    "started by tester); wait for it to finish");
+	/* ... also between modeltop processes: a second engine (as a
+	 * recorder or modeltop act would be) finds the worker's lock */
+	{
+		struct engine_opts eo;
+		struct engine *other;
+		char *want;
+
+		memset(&eo, 0, sizeof eo);
+		eo.only_uid = (uid_t)-1;
+		other = engine_new(&fx.cfg, &eo, err, sizeof err);
+		assert_non_null(other);
+		engine_tick(other);
+		assert_int_equal(actions_start(actions_of(other), &rq, err,
+		    sizeof err), -1);
+		want = xasprintf("worker w is being acted on by another "
+		    "modeltop (pid %d); wait for it to finish", (int)getpid());
+		assert_string_equal(err, want);
+		free(want);
+		engine_free(other, NULL, 0);
+	}
+	run_until_done(&fx, id, 5000, &js);
+	assert_int_equal(js.verdict, VERDICT_DONE);
+	/* the lock goes with the job */
+	id = start(&fx, "good", 0);
 	run_until_done(&fx, id, 5000, &js);
 	assert_int_equal(js.verdict, VERDICT_DONE);
 
