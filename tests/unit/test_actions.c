@@ -1002,6 +1002,66 @@ test_runner_unsafe(void **state)
 	fixture_close(&fx);
 }
 
+/* A rule with auto = yes runs its action when it fires, as "policy
+ * RULE", at most max_per_hour times per worker. */
+static void
+test_policy(void **state)
+{
+	struct fixture fx;
+	const struct cfg_rule *rule;
+	const struct engine_event *ev;
+	struct worker *w;
+	int64_t end;
+	size_t i;
+	int said = 0;
+
+	fixture_open(&fx,
+	    "[action bad]\nexec = /bin/false\n"
+	    "[action good]\nexec = /bin/true\n"
+	    "[action never]\nexec = /bin/true\n"
+	    "[rule busy]\nmetric = proc_threads\nabove = 0\n"
+	    "action = good\nauto = yes\nmax_per_hour = 1\n");
+	/* fixture_open ticked: the rule fired and the policy started */
+	end = util_mono_ms() + 5000;
+	while ((actions_running(fx.acts) > 0 ||
+	    count_rows(&fx, "action = 'good'") == 0) && util_mono_ms() < end) {
+		struct pollfd fds[64];
+		int timeout = 100, n = engine_pollfds(fx.eng, fds, 64, &timeout);
+
+		poll(fds, (nfds_t)n, timeout);
+		engine_dispatch(fx.eng, fds, n);
+	}
+	assert_int_equal(count_rows(&fx, "who = 'policy busy' AND "
+	    "job = 'policy busy' AND action = 'good' AND verdict = 'done'"), 1);
+
+	/* it fires again within the hour: nothing runs, and it says why */
+	rule = config_rule(&fx.cfg, "busy");
+	w = engine_worker_by_name(fx.eng, "w");
+	assert_int_equal(recover_on_rule_firing(fx.eng, w, rule,
+	    util_now_ms()), 0);
+	assert_int_equal(actions_running(fx.acts), 0);
+	for (i = 0; i < engine_event_count(fx.eng); i++) {
+		ev = engine_event_at(fx.eng, i);
+		if (strcmp(ev->kind, ACTIONS_EVENT) == 0 && strstr(ev->text,
+		    "policy busy: good not run: already 1 time in the last "
+		    "hour (max_per_hour = 1); next allowed in ") != NULL)
+			said = 1;
+	}
+	assert_true(said);
+	assert_int_equal(count_rows(&fx, "action = 'good'"), 1);
+
+	/* policies switched off (modeltop act): nothing at all */
+	actions_set_policies(fx.acts, 0);
+	assert_int_equal(recover_on_rule_firing(fx.eng, w, rule,
+	    util_now_ms() + 2 * RATE_WINDOW_MS), 0);
+	assert_int_equal(actions_running(fx.acts), 0);
+	actions_set_policies(fx.acts, 1);
+	/* an hour later it may run again */
+	assert_true(recover_on_rule_firing(fx.eng, w, rule,
+	    util_now_ms() + 2 * RATE_WINDOW_MS) > 0);
+	fixture_close(&fx);
+}
+
 int
 main(void)
 {
@@ -1017,6 +1077,7 @@ main(void)
 		cmocka_unit_test(test_runner_exec),
 		cmocka_unit_test(test_runner_refusals),
 		cmocka_unit_test(test_runner_unsafe),
+		cmocka_unit_test(test_policy),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
