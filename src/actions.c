@@ -1500,7 +1500,7 @@ verify(struct actions *a, struct job *j, struct worker *w)
 	struct attempt *t = &j->at;
 	double v;
 	int64_t ts;
-	int fresh, new_process;
+	int fresh, new_process, alive;
 
 	fresh = w != NULL && read_metric(a, w, t->metric, &v, &ts) == 0 &&
 	    ts >= t->settle_wall;
@@ -1508,14 +1508,20 @@ verify(struct actions *a, struct job *j, struct worker *w)
 		return;
 	t->after = fresh ? v : NAN;
 	if (t->up_metric) {
-		new_process = w != NULL && w->alive && j->pid != 0 &&
+		/* a process that exited and waits for its parent to reap it
+		 * is still in /proc, as a zombie: it is not up */
+		alive = w != NULL && w->alive && !(w->has_cur &&
+		    w->cur.state == 'Z');
+		if (fresh && !alive && t->after >= 1)
+			t->after = 0;
+		new_process = alive && j->pid != 0 &&
 		    (w->pid != j->pid || w->starttime != j->starttime);
 		t->verdict = actions_judge_up(t->before, t->after,
 		    new_process);
 		if (new_process)
 			say(t->detail, sizeof t->detail, "new process %d, was "
 			    "%d", (int)w->pid, (int)j->pid);
-		else if (w != NULL && !w->alive)
+		else if (w != NULL && !alive)
 			say(t->detail, sizeof t->detail, "the worker did not "
 			    "come back");
 		else if (w != NULL && j->pid != 0)

@@ -25,6 +25,8 @@
 
 #include "actions.h"
 #include "audit.h"
+#include "cmd.h"
+#include "console.h"
 #include "config.h"
 #include "engine.h"
 #include "incident.h"
@@ -34,6 +36,11 @@
 #include "util.h"
 
 static char tmpdir[] = "/tmp/test_actions.XXXXXX";
+
+/* The command table names every command, the console's replay among
+ * them: this brings the console's code in while the UI library is
+ * searched (the Makefile lists it before the engine library). */
+void *const test_actions_links_console = (void *)console_run;
 
 static char *
 path_in(const char *name)
@@ -387,7 +394,7 @@ test_config_safe(void **state)
 	sub = xasprintf("%s/x.ini", dir);
 	path = write_file("cfgdir/x.ini", "[action a]\nexec = /bin/true\n",
 	    0600);
-	assert_string_equal(path, sub);
+	assert_int_equal(strcmp(path, sub), 0);
 	assert_int_equal(config_file_safe(path, why, sizeof why), 0);
 	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(config_file_safe(path, why, sizeof why), 0);
@@ -733,8 +740,10 @@ fixture_close(struct fixture *fx)
 	incidents_free(fx->in);
 	store_close(fx->st);
 	config_free(&fx->cfg);
-	kill(fx->worker, SIGKILL);
-	waitpid(fx->worker, NULL, 0);
+	if (fx->worker > 0) {
+		kill(fx->worker, SIGKILL);
+		waitpid(fx->worker, NULL, 0);
+	}
 	free(fx->cfgpath);
 }
 
@@ -1062,6 +1071,135 @@ test_policy(void **state)
 	fixture_close(&fx);
 }
 
+/* Run a prompt command line; returns its status, output in out/err. */
+static int
+prompt(struct engine *eng, void *console, char *out, size_t outlen,
+    char *err, size_t errlen, int argc, char **argv)
+{
+	const struct cmd_entry *ce = strcmp(argv[0], "act") == 0 ?
+	    &cmd_act_entry : strcmp(argv[0], "trim") == 0 ? &cmd_trim_entry :
+	    &cmd_recover_entry;
+	struct cmd_ctx ctx;
+	int rc;
+
+	memset(&ctx, 0, sizeof ctx);
+	memset(out, 0, outlen);
+	memset(err, 0, errlen);
+	ctx.out = fmemopen(out, outlen, "w");
+	ctx.err = fmemopen(err, errlen, "w");
+	ctx.engine = eng;
+	ctx.console = console;
+	ctx.who = "ann on /dev/pts/3";
+	rc = ce->exec(&ctx, argc, argv);
+	fclose(ctx.out);
+	fclose(ctx.err);
+	return rc;
+}
+
+/* :act, :recover and :trim as the console runs them, with the question
+ * it asks first. */
+static void
+test_commands(void **state)
+{
+	struct fixture fx;
+	struct action_job_status js;
+	char out[1024], err[1024], q[512], yes[64], *want;
+	char *act[] = { "act", "w", "stop", NULL, NULL };
+	char *trim[] = { "trim", "all", NULL };
+	char *rec[] = { "recover", "w", NULL };
+	char *bad[] = { "act", "w", NULL };
+	struct cmd_ctx ctx;
+	int dummy_console;
+
+	fixture_open(&fx,
+	    "[action bad]\nexec = /bin/false\n"
+	    "[action good]\nexec = /bin/true\n"
+	    "[action never]\nexec = /bin/true\n"
+	    "[action stop]\nsignal = TERM\nsettle = 100ms\n"
+	    "[action trim]\nsignal = USR2\nsettle = 100ms\n");
+	memset(&ctx, 0, sizeof ctx);
+	ctx.engine = fx.eng;
+
+	/* the question names the signal, the worker and its pid */
+	assert_int_equal(cmd_needs_confirm(&ctx, 3, act, q, sizeof q, yes,
+	    sizeof yes), 1);
+	want = xasprintf("stop: send SIGTERM to worker w (pid %d)?",
+	    (int)fx.worker);
+	assert_string_equal(q, want);
+	free(want);
+	assert_true(strncmp(yes, "--yes=", 6) == 0);
+	/* without the answer the command refuses */
+	assert_int_equal(prompt(fx.eng, &dummy_console, out, sizeof out, err,
+	    sizeof err, 3, act), 1);
+	assert_non_null(strstr(err, "act: needs confirmation: stop: send "
+	    "SIGTERM to worker w (pid "));
+	/* with it, it starts and returns at once */
+	act[3] = yes;
+	assert_int_equal(cmd_needs_confirm(&ctx, 4, act, q, sizeof q, yes,
+	    sizeof yes), 0);
+	assert_int_equal(prompt(fx.eng, &dummy_console, out, sizeof out, err,
+	    sizeof err, 4, act), 0);
+	assert_string_equal(err, "");
+	assert_non_null(strstr(out, "stop on w: SIGTERM delivered (pidfd); "
+	    "settling "));
+	assert_int_equal(actions_status(fx.acts, &js, 1), 1);
+	assert_false(js.done);
+	assert_string_equal(js.who, "ann on /dev/pts/3");
+	/* busy */
+	assert_int_equal(prompt(fx.eng, &dummy_console, out, sizeof out, err,
+	    sizeof err, 2, rec), 1);
+	assert_non_null(strstr(err, "recover: worker w is already being acted "
+	    "on (stop, started by ann on /dev/pts/3)"));
+	run_until_done(&fx, js.id, 5000, &js);
+	/* nothing restarts the worker here: no effect */
+	assert_int_equal(js.verdict, VERDICT_NO_EFFECT);
+	if (strstr(js.line, "stop: up 1 -> 0 (the worker did not come back), "
+	    "no effect") == NULL)
+		print_error("line: %s\n", js.line);
+	assert_non_null(strstr(js.line, "stop: up 1 -> 0 (the worker did not "
+	    "come back), no effect"));
+
+	/* trim all: only live workers with a trim action; USR2 asks
+	 * nothing */
+	assert_int_equal(cmd_needs_confirm(&ctx, 2, trim, q, sizeof q, yes,
+	    sizeof yes), 0);
+	assert_int_equal(prompt(fx.eng, &dummy_console, out, sizeof out, err,
+	    sizeof err, 2, trim), 0);
+	assert_string_equal(out, "trim started on 1 worker: w\n");
+	assert_int_equal(actions_status(fx.acts, &js, 1), 1);
+	run_until_done(&fx, js.id, 5000, &js);
+	/* reaped, the worker is gone: nobody left to trim */
+	assert_int_equal(waitpid(fx.worker, NULL, 0), fx.worker);
+	fx.worker = 0;
+	engine_tick(fx.eng);
+	assert_int_equal(prompt(fx.eng, &dummy_console, out, sizeof out, err,
+	    sizeof err, 2, trim), 1);
+	assert_string_equal(err, "trim: no live worker has a trim action\n");
+
+	/* usage and replay */
+	assert_int_equal(prompt(fx.eng, &dummy_console, out, sizeof out, err,
+	    sizeof err, 2, bad), 2);
+	assert_non_null(strstr(err, "expected WORKER ACTION"));
+	/* (getopt reordered act[]: options first) */
+	act[0] = "act";
+	act[1] = "w";
+	act[2] = "stop";
+	act[3] = NULL;
+	assert_int_equal(prompt(NULL, &dummy_console, out, sizeof out, err,
+	    sizeof err, 3, act), 1);
+	assert_string_equal(err, "act: not on a recording (history is "
+	    "read-only)\n");
+	assert_int_equal(prompt(NULL, &dummy_console, out, sizeof out, err,
+	    sizeof err, 2, rec), 1);
+	assert_string_equal(err, "recover: not on a recording (history is "
+	    "read-only)\n");
+	assert_int_equal(prompt(NULL, &dummy_console, out, sizeof out, err,
+	    sizeof err, 2, trim), 1);
+	assert_string_equal(err, "trim: not on a recording (history is "
+	    "read-only)\n");
+	fixture_close(&fx);
+}
+
 int
 main(void)
 {
@@ -1078,6 +1216,7 @@ main(void)
 		cmocka_unit_test(test_runner_refusals),
 		cmocka_unit_test(test_runner_unsafe),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_commands),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
