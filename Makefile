@@ -88,11 +88,11 @@ $(LIBUI): $(UI_OBJ)
 	ar rcs $@ $^
 
 $(BIN): $(MAIN_OBJ) $(LIBUI) $(LIBENGINE)
-	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+	$(CC) $(OPT) $(CFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) -Wl,--start-group $(LIBUI) $(LIBENGINE) -Wl,--end-group $(ALL_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBUI) $(LIBENGINE) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBUI) $(LIBENGINE) $(LDFLAGS) $(ALL_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< -Wl,--start-group $(LIBUI) $(LIBENGINE) -Wl,--end-group $(LDFLAGS) $(ALL_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/libnvidia-ml.so.1: tests/support/fake_nvml.c | deps
 	@mkdir -p $(dir $@)
@@ -104,7 +104,7 @@ $(BUILD)/tests/%: tests/support/%.c | deps
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIBUI) $(LIBENGINE) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O2 -o $@ $< $(LIBUI) $(LIBENGINE) $(LDFLAGS) $(ALL_LIBS)
+	$(CC) $(ALL_CFLAGS) -O2 -o $@ $< -Wl,--start-group $(LIBUI) $(LIBENGINE) -Wl,--end-group $(LDFLAGS) $(ALL_LIBS)
 
 unit: $(UNIT_BIN)
 

@@ -45,6 +45,9 @@ check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	if (cfg.exec_unsafe != NULL)
+		fprintf(ctx->err, "%s: warning: exec actions will be refused: "
+		    "%s\n", path, cfg.exec_unsafe);
 	units_format_duration(cfg.interval_ms, interval, sizeof interval);
 	fprintf(ctx->out, "%s: ok: %zu worker%s, %zu action%s, %zu rule%s, "
 	    "interval %s\n", path, cfg.nworkers, cfg.nworkers == 1 ? "" : "s",

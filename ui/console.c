@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
@@ -481,6 +482,89 @@ run_entry(struct console *c, const struct cmd_entry *ce, int argc,
 	return rc == 0 ? 0 : -1;
 }
 
+/* A command that asked its y/n question and waits for the answer. */
+struct pending {
+	struct console	*c;
+	const struct cmd_entry *ce;
+	char		**argv;		/* with the confirmation appended */
+	int		 argc;
+};
+
+static void
+pending_yes(void *arg)
+{
+	struct pending *pd = arg;
+
+	run_entry(pd->c, pd->ce, pd->argc, pd->argv);
+}
+
+static void
+pending_done(void *arg)
+{
+	struct pending *pd = arg;
+	int i;
+
+	for (i = 0; i < pd->argc; i++)
+		free(pd->argv[i]);
+	free(pd->argv);
+	free(pd);
+}
+
+/*
+ * Recovery actions that can stop a worker ask first, naming exactly what
+ * will happen (cmd_needs_confirm); y runs the command with the answer
+ * appended, so it acts only on the process that was named.  Returns 1
+ * when the question is up, 0 when the command runs as it is.
+ */
+static int
+confirm_first(struct console *c, const struct cmd_entry *ce, int argc,
+    char **argv)
+{
+	struct cmd_ctx ctx;
+	struct pending *pd;
+	char q[512], yes[128], *out = NULL, *err = NULL;
+	size_t outlen = 0, errlen = 0;
+	int r, i;
+
+	if (ucmd_is_own(ce) || (ce->flags & CMD_PROMPT) == 0 ||
+	    view_live_engine(c->ui.view) == NULL)
+		return 0;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.out = open_memstream(&out, &outlen);
+	ctx.err = open_memstream(&err, &errlen);
+	if (ctx.out == NULL || ctx.err == NULL)
+		fatal("open_memstream: %s", strerror(errno));
+	ctx.console = c;
+	ctx.engine = view_live_engine(c->ui.view);
+	ctx.who = c->who;
+	/* the table's name, whatever prefix was typed */
+	{
+		char *name = argv[0];
+
+		argv[0] = (char *)ce->name;
+		r = cmd_needs_confirm(&ctx, argc, argv, q, sizeof q, yes,
+		    sizeof yes);
+		argv[0] = name;
+	}
+	fclose(ctx.out);
+	fclose(ctx.err);
+	free(out);
+	free(err);
+	if (r != 1)
+		return 0;
+	pd = xcalloc(1, sizeof *pd);
+	pd->c = c;
+	pd->ce = ce;
+	pd->argc = argc + 1;
+	pd->argv = xcalloc((size_t)argc + 2, sizeof *pd->argv);
+	pd->argv[0] = xstrdup(ce->name);
+	for (i = 1; i < argc; i++)
+		pd->argv[i] = xstrdup(argv[i]);
+	pd->argv[argc] = xstrdup(yes);
+	console_confirm_full(c, q, pending_yes, pending_done, pd);
+	return 1;
+}
+
 /* A command no table knows may be a panel's own ("find TEXT", "scope
  * all"): the panel with the keys first, then the others. */
 static int
@@ -531,6 +615,8 @@ console_exec(struct console *c, const char *line)
 		    strcmp(view_mode(c->ui.view), "live") != 0)
 			message(c, 1, "%s: not on a recording (history is "
 			    "read-only)", ce->name);
+		else if (confirm_first(c, ce, (int)argc, argv))
+			rc = 0;		/* the question is up */
 		else
 			rc = run_entry(c, ce, (int)argc, argv);
 	} else if (amb)
@@ -1022,6 +1108,20 @@ draw_tabs(struct console *c)
 	wnoutrefresh(w);
 }
 
+/* The line of the oldest recovery action still running, or of the one
+ * that finished last (for a while), so that progress is visible. */
+static const char *
+action_progress(struct console *c)
+{
+	struct engine *eng = view_live_engine(c->ui.view);
+	struct actions *a = eng != NULL ? actions_of(eng) : NULL;
+	struct action_job_status st[1];
+
+	if (a == NULL || actions_status(a, st, 1) == 0 || st[0].line == NULL)
+		return NULL;
+	return st[0].line;
+}
+
 static void
 draw_status(struct console *c)
 {
@@ -1047,6 +1147,8 @@ draw_status(struct console *c)
 	} else if (c->msg[0] != '\0')
 		text(w, 0, 0, c->cols, c->msg, c->msg_error ? UC_ERROR :
 		    UC_STATUS, c);
+	else if ((vs = action_progress(c)) != NULL)
+		text(w, 0, 0, c->cols, vs, UC_INFO, c);
 	else if ((vs = view_status(c->ui.view)) != NULL && *vs != '\0')
 		text(w, 0, 0, c->cols, vs, UC_ERROR, c);
 	else if (c->pager.open)

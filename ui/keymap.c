@@ -63,7 +63,11 @@ static const struct {
 	{ "n",		"find-next",	"logs panel: next match below" },
 	{ "N",		"find-prev",	"logs panel: previous match above" },
 	{ "F5",		"prompt act %w ", "run an action on the selected worker" },
-	{ "F9",		"act %w trim",	"trim the selected worker's heap" },
+	{ "F9",		"trim %w",	"trim the selected worker's heap "
+	    "(gc.collect + malloc_trim), verified" },
+	{ "T",		"trim %w",	"trim the selected worker's heap" },
+	{ "X",		"recover %w",	"run the selected worker's recovery "
+	    "ladder (asks first when a step can stop it)" },
 	{ "Space",	"play",		"replay: play or pause" },
 	{ ">",		"play faster",	"replay: play faster (x1 .. x64)" },
 	{ "<",		"play slower",	"replay: play slower" },
