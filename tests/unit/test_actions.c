@@ -1153,11 +1153,17 @@ test_commands(void **state)
 	run_until_done(&fx, js.id, 5000, &js);
 	/* nothing restarts the worker here: no effect */
 	assert_int_equal(js.verdict, VERDICT_NO_EFFECT);
+	/* the child dies of the SIGTERM, unless a loaded machine (ASan)
+	 * has not let it run yet when the settle time is over: either way
+	 * the worker is not back up, and that is what is judged */
 	if (strstr(js.line, "stop: up 1 -> 0 (the worker did not come back), "
-	    "no effect") == NULL)
+	    "no effect") == NULL && strstr(js.line, "stop: up 1 -> 1 (process "
+	    "") == NULL)
 		print_error("line: %s\n", js.line);
-	assert_non_null(strstr(js.line, "stop: up 1 -> 0 (the worker did not "
-	    "come back), no effect"));
+	assert_true(strstr(js.line, "stop: up 1 -> 0 (the worker did not "
+	    "come back), no effect") != NULL ||
+	    (strstr(js.line, "stop: up 1 -> 1 (process ") != NULL &&
+	    strstr(js.line, "still running), no effect") != NULL));
 
 	/* trim all: only live workers with a trim action; USR2 asks
 	 * nothing */
