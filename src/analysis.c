@@ -761,6 +761,17 @@ judge_anomalies(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 		    figure_names[i]);
 		engine_put_labels(a->eng, w, "anomaly_score", labels,
 		    (size_t)n, ts, r.score);
+		/* Holt's forecast a minute ahead with its 95% interval, for
+		 * the figures an operator extrapolates: latency, load, RSS */
+		if ((i == AF_LATENCY || i == AF_REQUESTS || i == AF_RSS) &&
+		    !isnan(r.forecast) && !isnan(r.lo) && !isnan(r.hi)) {
+			engine_put_labels(a->eng, w, "forecast_60s", labels,
+			    (size_t)n, ts, r.forecast);
+			engine_put_labels(a->eng, w, "forecast_60s_lo", labels,
+			    (size_t)n, ts, r.lo);
+			engine_put_labels(a->eng, w, "forecast_60s_hi", labels,
+			    (size_t)n, ts, r.hi);
+		}
 		if (r.flagged) {
 			flagged |= 1u << i;
 			if (!(wa->health.anomalies & (1u << i)))

@@ -91,7 +91,8 @@ def onsets(worker, metric, above):
             out.append(t)
         prev = v if isinstance(v, (int, float)) else 0
     return out
-lat_on = onsets("latency", "latency_p99_seconds", 0.5)
+lat_t0 = first_ts("latency", "latency_p99_seconds") or 0
+lat_on = [t for t in onsets("latency", "latency_p99_seconds", 0.5) if t >= lat_t0 + 15]
 lat_an = anomaly_times("latency", "latency_p99_seconds")
 check("latency: spikes seen (%d)" % len(lat_on), bool(lat_on))
 if lat_on:
@@ -100,13 +101,16 @@ if lat_on:
 check("latency: the p99 rule fired", any(e[1] == "latency" and e[2] == "rule" and "firing" in e[3] for e in events))
 check("latency: a latency incident", any(i["worker"] == "latency" and i["class"] == "latency" for i in incs))
 err_s = series("errors", "requests_total", {"status": "error"})
+# the detector scores a figure once it has 10 values of history
+# (ANOMALY_MIN_HISTORY): the first burst after that must be flagged
+warm = err_s[0][0] + 15 if err_s else 0
 burst = None; prev = None
 for t, v in err_s:
-    if prev is not None and v > prev:
+    if prev is not None and v > prev and t >= warm:
         burst = t; break
     prev = v
 err_an = anomaly_times("errors", "errors_per_second")
-check("errors: a burst seen", burst is not None)
+check("errors: a burst seen after the detector's warm-up", burst is not None)
 if burst is not None:
     d = min([a - burst for a in err_an if a >= burst - 0.01] or [99])
     check("errors: first burst flagged %.0f s after it showed (<= 3 ticks)" % d, d <= 3.01)
@@ -116,6 +120,15 @@ check("healthy: no incident (%s)" % [i["class"] for i in incs if i["worker"] == 
       not any(i["worker"] == "healthy" for i in incs))
 check("healthy: no anomaly flagged (%s)" % [e[3][:50] for e in events if e[1] == "healthy" and e[2] == "anomaly"],
       not any(e[1] == "healthy" and e[2] == "anomaly" for e in events))
+fc = series("leaking", "forecast_60s", {"figure": "proc_rss_bytes"})
+lo = series("leaking", "forecast_60s_lo", {"figure": "proc_rss_bytes"})
+hi = series("leaking", "forecast_60s_hi", {"figure": "proc_rss_bytes"})
+check("leaking: an RSS forecast a minute ahead with its interval (%d points)" % len(fc),
+      bool(fc) and bool(lo) and bool(hi) and lo[-1][1] <= fc[-1][1] <= hi[-1][1])
+if fc:
+    rss_now = series("leaking", "proc_rss_bytes")[-1][1]
+    print("    leaking: RSS %.0fM now, forecast in 60 s %.0fM (%.0fM..%.0fM)" % (
+        rss_now / 2**20, fc[-1][1] / 2**20, lo[-1][1] / 2**20, hi[-1][1] / 2**20))
 frag = series("fragmenting", "memory_fragmentation_ratio")
 check("fragmenting: fragmentation measured (%.1f)" % (frag[-1][1] if frag else 0), bool(frag) and frag[-1][1] > 2)
 PYEOF
