@@ -13,6 +13,7 @@
 #include "store.h"
 #include "util.h"
 #include "view.h"
+#include "view-incidents.h"
 
 /* A restart within this many intervals shows as "restarting". */
 #define RESTARTING_TICKS 3
@@ -33,16 +34,9 @@ struct view_live {
 	struct view_event	*events;
 	size_t			 ecap;
 
-	struct view_incident	*incs;
-	size_t			 icap;
-	struct view_entry	*entries;
-	size_t			 tcap;
+	struct view_inc_cache	 ic;
 	struct view_log_line	*lines;
 	size_t			 lcap;
-	struct view_pattern	*patterns;
-	size_t			 pcap;
-	struct pattern_group	*groups;
-	struct pattern_recurring *recur;
 };
 
 static struct view_live *
@@ -329,62 +323,17 @@ live_incidents(struct view *v, const char *worker, int open_only,
     const struct view_incident **out)
 {
 	struct view_live *vl = live(v);
-	struct incidents *in = engine_incidents(vl->eng);
-	const struct incident *list;
-	size_t n, i;
 
-	n = in != NULL ? incidents_list(in, worker, open_only, &list) : 0;
-	vl->incs = xgrow(vl->incs, &vl->icap, n + 1, sizeof *vl->incs);
-	for (i = 0; i < n; i++) {
-		const struct incident *x = &list[i];
-		struct view_incident *y = &vl->incs[i];
-		const struct incident_entry *e;
-		size_t k, ne;
-
-		y->id = x->id;
-		y->worker = x->worker;
-		y->cls = x->cls;
-		y->strategy = str(x->strategy);
-		y->trigger = str(x->trigger);
-		y->exc_type = str(x->exc_type);
-		y->exc_message = str(x->exc_message);
-		y->acked_by = str(x->acked_by);
-		y->resolved_by = str(x->resolved_by);
-		y->severity = (int)x->severity;
-		y->open = x->open;
-		y->opened_ms = x->opened_ms;
-		y->last_ms = x->last_ms;
-		y->resolved_ms = x->resolved_ms;
-		y->acked_ms = x->acked_ms;
-		y->count = x->count;
-		y->attempts = 0;
-		ne = incidents_timeline(in, x->id, &e);
-		for (k = 0; k < ne; k++)
-			y->attempts += strcmp(e[k].kind,
-			    INCIDENT_EV_ATTEMPT) == 0;
-	}
-	*out = vl->incs;
-	return n;
+	return view_inc_incidents(&vl->ic, engine_incidents(vl->eng), worker,
+	    open_only, out);
 }
 
 static size_t
 live_timeline(struct view *v, int64_t id, const struct view_entry **out)
 {
 	struct view_live *vl = live(v);
-	struct incidents *in = engine_incidents(vl->eng);
-	const struct incident_entry *e;
-	size_t n, i;
 
-	n = in != NULL ? incidents_timeline(in, id, &e) : 0;
-	vl->entries = xgrow(vl->entries, &vl->tcap, n + 1,
-	    sizeof *vl->entries);
-	for (i = 0; i < n; i++) {
-		vl->entries[i].ts_ms = e[i].ts_ms;
-		vl->entries[i].kind = e[i].kind;
-		vl->entries[i].text = str(e[i].text);
-	}
-	*out = vl->entries;
-	return n;
+	return view_inc_timeline(&vl->ic, engine_incidents(vl->eng), id, out);
 }
 
 static size_t
@@ -413,41 +362,9 @@ static size_t
 live_patterns(struct view *v, const struct view_pattern **out)
 {
 	struct view_live *vl = live(v);
-	struct incidents *in = engine_incidents(vl->eng);
-	const struct incident *list;
-	size_t n, ng, nr, i, j;
 
-	free(vl->groups);
-	free(vl->recur);
-	vl->groups = NULL;
-	vl->recur = NULL;
-	n = in != NULL ? incidents_list(in, NULL, 0, &list) : 0;
-	ng = patterns_group(list, n, PATTERN_BY_PAIR, live_time(v),
-	    &vl->groups);
-	nr = patterns_recurring(list, n, &vl->recur);
-	vl->patterns = xgrow(vl->patterns, &vl->pcap, ng + 1,
-	    sizeof *vl->patterns);
-	for (i = 0; i < ng; i++) {
-		const struct pattern_group *g = &vl->groups[i];
-		struct view_pattern *p = &vl->patterns[i];
-
-		p->worker = str(g->worker);
-		p->cls = str(g->cls);
-		p->count = g->count;
-		p->count_hour = g->count_hour;
-		p->count_day = g->count_day;
-		p->mtbf_s = g->mtbf_ms / 1000.0;
-		p->mttr_s = g->mttr_ms / 1000.0;
-		p->last_ms = g->last_ms;
-		p->recurring = 0;
-		for (j = 0; j < nr; j++) {
-			if (strcmp(str(vl->recur[j].worker), p->worker) == 0 &&
-			    strcmp(str(vl->recur[j].cls), p->cls) == 0)
-				p->recurring += vl->recur[j].recurrences;
-		}
-	}
-	*out = vl->patterns;
-	return ng;
+	return view_inc_patterns(&vl->ic, engine_incidents(vl->eng),
+	    live_time(v), out);
 }
 
 static void
@@ -465,12 +382,8 @@ live_free(struct view *v)
 {
 	struct view_live *vl = live(v);
 
-	free(vl->incs);
-	free(vl->entries);
+	view_inc_cache_free(&vl->ic);
 	free(vl->lines);
-	free(vl->patterns);
-	free(vl->groups);
-	free(vl->recur);
 	free(vl->workers);
 	free(vl->series);
 	free(vl->events);

@@ -34,6 +34,7 @@
 #include "store.h"
 #include "util.h"
 #include "view.h"
+#include "view-incidents.h"
 
 #define GAP_TICKS_X2	5	/* a gap: more than 2.5 intervals */
 #define STALE_TICKS_X2	5	/* a value older than 2.5 intervals is
@@ -181,16 +182,9 @@ struct view_replay {
 	size_t			 vscap;
 	struct view_event	*ve;
 	size_t			 vecap;
-	struct view_incident	*vi;
-	size_t			 vicap;
-	struct view_entry	*vt;
-	size_t			 vtcap;
+	struct view_inc_cache	 ic;
 	struct view_log_line	*vl;
 	size_t			 vlcap;
-	struct view_pattern	*vp;
-	size_t			 vpcap;
-	struct pattern_group	*groups;
-	struct pattern_recurring *recur;
 };
 
 static struct view_replay *
@@ -1134,58 +1128,17 @@ replay_incidents(struct view *v, const char *worker, int open_only,
     const struct view_incident **out)
 {
 	struct view_replay *vr = rp(v);
-	const struct incident *list;
-	const struct incident_entry *e;
-	size_t n, i, k, ne;
 
-	n = incidents_list(vr->inc_at, worker, open_only, &list);
-	vr->vi = xgrow(vr->vi, &vr->vicap, n + 1, sizeof *vr->vi);
-	for (i = 0; i < n; i++) {
-		const struct incident *x = &list[i];
-		struct view_incident *y = &vr->vi[i];
-
-		y->id = x->id;
-		y->worker = x->worker;
-		y->cls = x->cls;
-		y->strategy = x->strategy;
-		y->trigger = x->trigger;
-		y->exc_type = x->exc_type;
-		y->exc_message = x->exc_message;
-		y->acked_by = x->acked_by;
-		y->resolved_by = x->resolved_by;
-		y->severity = (int)x->severity;
-		y->open = x->open;
-		y->opened_ms = x->opened_ms;
-		y->last_ms = x->last_ms;
-		y->resolved_ms = x->resolved_ms;
-		y->acked_ms = x->acked_ms;
-		y->count = x->count;
-		y->attempts = 0;
-		ne = incidents_timeline(vr->inc_at, x->id, &e);
-		for (k = 0; k < ne; k++)
-			y->attempts += strcmp(e[k].kind,
-			    INCIDENT_EV_ATTEMPT) == 0;
-	}
-	*out = vr->vi;
-	return n;
+	return view_inc_incidents(&vr->ic, vr->inc_at, worker, open_only,
+	    out);
 }
 
 static size_t
 replay_timeline(struct view *v, int64_t id, const struct view_entry **out)
 {
 	struct view_replay *vr = rp(v);
-	const struct incident_entry *e;
-	size_t n, i;
 
-	n = incidents_timeline(vr->inc_at, id, &e);
-	vr->vt = xgrow(vr->vt, &vr->vtcap, n + 1, sizeof *vr->vt);
-	for (i = 0; i < n; i++) {
-		vr->vt[i].ts_ms = e[i].ts_ms;
-		vr->vt[i].kind = e[i].kind;
-		vr->vt[i].text = e[i].text;
-	}
-	*out = vr->vt;
-	return n;
+	return view_inc_timeline(&vr->ic, vr->inc_at, id, out);
 }
 
 /* The worker's classified log lines up to t, from its "log" events
@@ -1228,40 +1181,8 @@ static size_t
 replay_patterns(struct view *v, const struct view_pattern **out)
 {
 	struct view_replay *vr = rp(v);
-	const struct incident *list;
-	size_t n, ng, nr, i, j;
 
-	free(vr->groups);
-	free(vr->recur);
-	vr->groups = NULL;
-	vr->recur = NULL;
-	n = incidents_list(vr->inc_at, NULL, 0, &list);
-	ng = patterns_group(list, n, PATTERN_BY_PAIR, vr->t, &vr->groups);
-	nr = patterns_recurring(list, n, &vr->recur);
-	vr->vp = xgrow(vr->vp, &vr->vpcap, ng + 1, sizeof *vr->vp);
-	for (i = 0; i < ng; i++) {
-		const struct pattern_group *g = &vr->groups[i];
-		struct view_pattern *p = &vr->vp[i];
-
-		p->worker = g->worker != NULL ? g->worker : "";
-		p->cls = g->cls != NULL ? g->cls : "";
-		p->count = g->count;
-		p->count_hour = g->count_hour;
-		p->count_day = g->count_day;
-		p->mtbf_s = g->mtbf_ms / 1000.0;
-		p->mttr_s = g->mttr_ms / 1000.0;
-		p->last_ms = g->last_ms;
-		p->recurring = 0;
-		for (j = 0; j < nr; j++) {
-			if (vr->recur[j].worker != NULL &&
-			    vr->recur[j].cls != NULL &&
-			    strcmp(vr->recur[j].worker, p->worker) == 0 &&
-			    strcmp(vr->recur[j].cls, p->cls) == 0)
-				p->recurring += vr->recur[j].recurrences;
-		}
-	}
-	*out = vr->vp;
-	return ng;
+	return view_inc_patterns(&vr->ic, vr->inc_at, vr->t, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1561,12 +1482,8 @@ replay_free(struct view *v)
 	free(vr->vw);
 	free(vr->vs);
 	free(vr->ve);
-	free(vr->vi);
-	free(vr->vt);
+	view_inc_cache_free(&vr->ic);
 	free(vr->vl);
-	free(vr->vp);
-	free(vr->groups);
-	free(vr->recur);
 	free(vr->path);
 	free(vr);
 }
