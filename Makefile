@@ -35,7 +35,7 @@ ALL_LIBS   = $(PKG_LIBS) -lm -ldl -lpthread
 # Debian packages the build and the tests need.
 DEB_PKGS = gcc make pkg-config libncurses-dev libtermkey-dev libsqlite3-dev \
 	   libinih-dev libcurl4-openssl-dev libcmocka-dev tmux sqlite3 \
-	   python3 python3-prometheus-client procps
+	   python3 python3-prometheus-client procps faketime
 
 ENGINE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
 UI_SRC	   = $(wildcard ui/*.c)
