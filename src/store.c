@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -158,6 +159,10 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 #define MAX_SERIES_ID		(((int64_t)1 << CHUNK_ID_BITS) - 1)
 #define MAX_SEAL_ID		(((int64_t)1 << (62 - CHUNK_ID_BITS)) - 1)
 #define INT_LIMIT		9007199254740992.0	/* 2^53 */
+/* While commits fail, at most this many points (24 bytes each) and
+ * events are held in memory for the retry; beyond, the oldest go. */
+#define HOLD_POINTS		((size_t)1 << 21)
+#define HOLD_EVENTS		10000
 
 /* one tail entry: varint(zigzag(id delta) << 3 | flags) */
 #define TAIL_SAME	0	/* same bits as the series' previous value */
@@ -231,6 +236,16 @@ struct store {
 
 	uint64_t	 bad_chunks;
 	uint64_t	 dropped;
+
+	/* commits failing (disk full, read-only, I/O error): the batch is
+	 * held in memory, up to hold_max points, and retried */
+	int		 gone;		/* the file was deleted or replaced */
+	int64_t		 fail_since_ms;	/* first failed commit, 0 when fine */
+	uint64_t	 fail_commits;	/* failed commits since then */
+	size_t		 hold_max;
+	uint64_t	 lost_points;	/* dropped from a full hold */
+	uint64_t	 lost_events;
+	int64_t		 lost_from, lost_to;
 
 	/* decode scratch */
 	int64_t		*rts;
@@ -365,9 +380,24 @@ sqlerr(struct store *st, const char *doing)
 	case SQLITE_READONLY:
 		seterr(st, "%s: read-only, cannot write (%s)", st->path, msg);
 		break;
-	case SQLITE_IOERR:
-		seterr(st, "I/O error %s %s: %s", doing, st->path, msg);
+	case SQLITE_IOERR: {
+		int e = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
+
+		/* the system's reason says more than "disk I/O error":
+		 * EPERM is an immutable file (chattr +i), EROFS a file
+		 * system remounted read-only */
+		if (e == ENOSPC)
+			seterr(st, "disk full writing %s", st->path);
+		else if (e == EPERM || e == EACCES || e == EROFS)
+			seterr(st, "%s: read-only, cannot write (%s)", st->path,
+			    strerror(e));
+		else if (e != 0)
+			seterr(st, "I/O error %s %s: %s (%s)", doing, st->path,
+			    msg, strerror(e));
+		else
+			seterr(st, "I/O error %s %s: %s", doing, st->path, msg);
 		break;
+	}
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		seterr(st, "%s: damaged recording (%s)", st->path, msg);
@@ -1374,6 +1404,7 @@ store_open(const char *path, int mode, char *err, size_t errlen)
 	st->lockfd = -1;
 	st->hintfd = -1;
 	st->chunk_points = STORE_CHUNK_POINTS;
+	st->hold_max = HOLD_POINTS;
 	st->span_limit_ms = STORE_CHUNK_SPAN_MS;
 	st->span_max_ms = STORE_CHUNK_SPAN_MS;
 	if (err != NULL && errlen > 0)
@@ -1600,9 +1631,125 @@ commit_points(struct store *st)
 	return 0;
 }
 
+/* Is the file at the path still the one the writer has open?  A file
+ * deleted (or replaced) under a running writer takes every later commit
+ * with it when the writer exits: that must be an error, not a silence. */
+static int
+check_file(struct store *st)
+{
+	struct stat sb;
+
+	if (st->gone)
+		return -1;
+	if (stat(st->path, &sb) == 0 && sb.st_dev == st->dev &&
+	    sb.st_ino == st->ino)
+		return 0;
+	if (stat(st->path, &sb) != 0 && errno != ENOENT)
+		return 0;	/* cannot tell (EACCES on the directory...) */
+	st->gone = 1;
+	return -1;
+}
+
+/* One attempt: the batch in one transaction.  On failure the file is
+ * rolled back, the open chunks are rebuilt from it and the batch stays
+ * buffered. */
+static int
+commit_once(struct store *st)
+{
+	char msg[sizeof st->errmsg];
+
+	if (exec(st, "BEGIN IMMEDIATE") == 0 && commit_points(st) == 0 &&
+	    write_events(st) == 0 && exec(st, "COMMIT") == 0)
+		return 0;
+	/* the rollback undid the file; undo the memory the same way */
+	memcpy(msg, st->errmsg, sizeof msg);
+	rollback(st);
+	writer_reload(st);
+	memcpy(st->errmsg, msg, sizeof msg);
+	return -1;
+}
+
+/* Keep the held batch within hold_max points (and HOLD_EVENTS events):
+ * the oldest go, counted, and the recording says so once it can. */
+static void
+hold_trim(struct store *st)
+{
+	size_t n, i;
+
+	if (st->npend > st->hold_max) {
+		n = st->npend - st->hold_max;
+		for (i = 0; i < n; i++) {
+			int64_t ts = st->pend[i].ts;
+
+			if (st->lost_points == 0 && i == 0)
+				st->lost_from = st->lost_to = ts;
+			if (ts < st->lost_from)
+				st->lost_from = ts;
+			if (ts > st->lost_to)
+				st->lost_to = ts;
+		}
+		st->lost_points += n;
+		memmove(st->pend, st->pend + n, (st->npend - n) *
+		    sizeof *st->pend);
+		st->npend -= n;
+	}
+	if (st->nev > HOLD_EVENTS) {
+		n = st->nev - HOLD_EVENTS;
+		for (i = 0; i < n; i++) {
+			free(st->ev[i].worker);
+			free(st->ev[i].kind);
+			free(st->ev[i].text);
+		}
+		memmove(st->ev, st->ev + n, (st->nev - n) * sizeof *st->ev);
+		st->nev -= n;
+		st->lost_events += n;
+	}
+}
+
+static void
+fmt_time(int64_t ms, char *out, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* Writing works again after failed commits: say so in the recording,
+ * with what could not be kept. */
+static void
+note_recovered(struct store *st, int64_t now)
+{
+	char since[32], from[32], to[32], lost[256] = "";
+	struct buf b = {0};
+
+	fmt_time(st->fail_since_ms, since, sizeof since);
+	if (st->lost_points > 0 || st->lost_events > 0) {
+		fmt_time(st->lost_from, from, sizeof from);
+		fmt_time(st->lost_to, to, sizeof to);
+		snprintf(lost, sizeof lost, "; %llu points (%s to %s) and %llu "
+		    "events were dropped: the memory hold was full",
+		    (unsigned long long)st->lost_points, from, to,
+		    (unsigned long long)st->lost_events);
+	}
+	buf_printf(&b, "writing %s failed from %s for %lld s (%llu commits); "
+	    "the samples held in memory meanwhile are written%s", st->path,
+	    since, (long long)((now - st->fail_since_ms) / 1000),
+	    (unsigned long long)st->fail_commits, lost[0] != '\0' ? lost :
+	    ", nothing was lost");
+	store_event(st, now, NULL, "store", b.data);
+	buf_free(&b);
+	st->fail_since_ms = 0;
+	st->fail_commits = 0;
+	st->lost_points = st->lost_events = 0;
+}
+
 int
 store_commit(struct store *st, char *err, size_t errlen)
 {
+	int rc;
+
 	if (st->mode != STORE_WRITE) {
 		seterr(st, "%s: opened read-only", st->path);
 		copyerr(st, err, errlen);
@@ -1610,28 +1757,35 @@ store_commit(struct store *st, char *err, size_t errlen)
 	}
 	if (st->npend == 0 && st->nev == 0)
 		return 0;
-	if (exec(st, "BEGIN IMMEDIATE") != 0)
-		goto fail;
-	if (commit_points(st) != 0 || write_events(st) != 0)
-		goto fail;
-	if (exec(st, "COMMIT") != 0)
-		goto fail;
-	st->npend = 0;
-	events_clear(st);
-	return 0;
-fail:
-	{
+	if (check_file(st) != 0) {
+		seterr(st, "%s was deleted or replaced while being recorded: "
+		    "what is written now would be lost", st->path);
+		rc = -1;
+	} else if ((rc = commit_once(st)) != 0 &&
+	    (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_FULL) {
 		char msg[sizeof st->errmsg];
 
-		/* the rollback undid the file; undo the memory the same way
-		 * and keep the batch for the next try */
+		/* the WAL may be what filled the disk: copying it into the
+		 * database and truncating it can make the room needed */
 		memcpy(msg, st->errmsg, sizeof msg);
-		rollback(st);
-		writer_reload(st);
-		memcpy(st->errmsg, msg, sizeof msg);
+		if (store_checkpoint(st) == 0)
+			rc = commit_once(st);
+		else
+			memcpy(st->errmsg, msg, sizeof msg);
+	}
+	if (rc != 0) {
+		if (st->fail_since_ms == 0)
+			st->fail_since_ms = util_now_ms();
+		st->fail_commits++;
+		hold_trim(st);
 		copyerr(st, err, errlen);
 		return -1;
 	}
+	st->npend = 0;
+	events_clear(st);
+	if (st->fail_since_ms != 0)
+		note_recovered(st, util_now_ms());
+	return 0;
 }
 
 /* Delete the seals (and their chunks) whose ids q, already bound,
@@ -2295,6 +2449,28 @@ const char *
 store_errmsg(const struct store *st)
 {
 	return st->errmsg;
+}
+
+int
+store_gone(const struct store *st)
+{
+	return st->gone;
+}
+
+size_t
+store_held(const struct store *st, int64_t *since_ms, uint64_t *lost)
+{
+	if (since_ms != NULL)
+		*since_ms = st->fail_since_ms;
+	if (lost != NULL)
+		*lost = st->lost_points;
+	return st->npend;
+}
+
+void
+store_set_hold_limit(struct store *st, size_t points)
+{
+	st->hold_max = points > 0 ? points : 1;
 }
 
 uint64_t

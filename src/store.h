@@ -70,9 +70,28 @@ void store_event(struct store *st, int64_t ts_ms, const char *worker,
     const char *kind, const char *text);
 /* Write everything buffered in one transaction: the tick's tail row,
  * chunks sealed on the way, events.  Returns 0, or -1 with a message
- * ("disk full writing PATH", read-only, I/O error): the database is
- * rolled back and the batch stays buffered for a later retry. */
+ * ("disk full writing PATH", "PATH: read-only, cannot write (...)", an
+ * I/O error, "PATH was deleted or replaced while being recorded: ..."):
+ * the database is rolled back and the batch stays buffered, so the next
+ * commit retries it with the next batch.  On disk full it first
+ * checkpoints (truncating the WAL may make room) and tries once more.
+ * While commits fail the held points are bounded (store_set_hold_limit;
+ * the oldest are dropped and counted); the first commit that succeeds
+ * again adds a "store" event saying how long writing failed and what,
+ * if anything, was dropped. */
 int store_commit(struct store *st, char *err, size_t errlen);
+/* Writer: 1 when the file at the path is no longer the one open (it was
+ * deleted or replaced under the writer): a permanent failure, every
+ * commit fails from then on.  0 otherwise. */
+int store_gone(const struct store *st);
+/* Writer: the points buffered and not yet committed (held after failed
+ * commits).  *since_ms (may be NULL): when commits began to fail, 0 when
+ * the last one succeeded; *lost (may be NULL): points dropped from the
+ * hold since then. */
+size_t store_held(const struct store *st, int64_t *since_ms, uint64_t *lost);
+/* Writer: hold at most this many points while commits fail (default
+ * 2097152, about 48 MB).  Tests use small limits. */
+void store_set_hold_limit(struct store *st, size_t points);
 /* Writer: delete sealed chunks and events older than max_age_ms before
  * now_ms (0 = no age limit) and then, while the file is larger than
  * max_bytes (0 = no limit), the oldest chunks; give the space back with
