@@ -61,6 +61,7 @@ struct engine {
 	int64_t		 next_tick_mono;
 	int64_t		 last_retention_mono;
 	int		 clock_behind;
+	int64_t		 floor_ms;	/* the recording's last point at open */
 };
 
 /* ------------------------------------------------------------------ */
@@ -755,8 +756,19 @@ tick_time(struct engine *eng, int64_t mono)
 {
 	int64_t wall = util_now_ms(), expect;
 
-	if (eng->ticks == 0)
-		return wall;
+	if (eng->ticks == 0) {
+		/* a recording reopened while the wall clock is behind its
+		 * last point: go on after that point, never before it */
+		if (wall > eng->floor_ms)
+			return wall;
+		eng->tick_ms = eng->floor_ms + 1;	/* the event's time */
+		engine_event(eng, NULL, EV_CLOCK, "wall clock is %lld ms "
+		    "behind the end of the recording; timestamps follow the "
+		    "monotonic clock from there until it catches up",
+		    (long long)(eng->floor_ms - wall));
+		eng->clock_behind = 1;
+		return eng->floor_ms + 1;
+	}
 	expect = eng->tick_ms + (mono - eng->tick_mono_ms);
 	if (wall + CLOCK_TOLERANCE_MS < expect) {
 		if (!eng->clock_behind)
@@ -769,6 +781,10 @@ tick_time(struct engine *eng, int64_t mono)
 	}
 	if (eng->clock_behind)
 		engine_event(eng, NULL, EV_CLOCK, "wall clock caught up");
+	else if (wall > expect + CLOCK_TOLERANCE_MS)
+		/* the gap in the recording is the step, not lost ticks */
+		engine_event(eng, NULL, EV_CLOCK, "wall clock stepped forward "
+		    "by %lld ms", (long long)(wall - expect));
 	eng->clock_behind = 0;
 	return wall > eng->tick_ms ? wall : eng->tick_ms + 1;
 }
@@ -943,12 +959,16 @@ engine_new(const struct config *cfg, const struct engine_opts *opts,
 	eng->series = series_reg_new(eng->opts.history_ms > 0 ?
 	    eng->opts.history_ms : 15 * 60 * 1000);
 	if (eng->opts.db != NULL) {
+		int64_t first;
+
 		eng->store = store_open(eng->opts.db, STORE_WRITE, err, errlen);
 		if (eng->store == NULL) {
 			series_reg_free(eng->series);
 			free(eng);
 			return NULL;
 		}
+		if (store_span(eng->store, &first, &eng->floor_ms) != 0)
+			eng->floor_ms = 0;
 	}
 	eng->scraper = scraper_new();
 	eng->nvml = nvml_open(why, sizeof why);
