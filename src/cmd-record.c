@@ -2,9 +2,18 @@
  * cmd-record.c -- modeltop record: the engine without a screen.
  *
  * Samples the fleet every tick and commits one transaction per tick into
- * the database.  SIGINT and SIGTERM stop it cleanly (exit 0); a failed
- * commit (disk full, file made read-only) stops it with a message and
- * exit 1, leaving what was committed intact.
+ * the database.  SIGINT and SIGTERM stop it cleanly (exit 0).
+ *
+ * A failed commit (disk full, the file made read-only or immutable, an
+ * I/O error) does not stop it: recording is most needed while the
+ * machine is in trouble.  It says so on stderr, keeps sampling, and the
+ * store holds the samples in memory (bounded) and retries them with
+ * every tick; when writing works again they are written and the
+ * recording gets a "store" event saying how long writing failed and what,
+ * if anything, had to be dropped.  Stopping while writes still fail exits
+ * 1 naming what was not written.  A recording deleted or replaced under
+ * the recorder stops it at once with exit 1: writing on would write into
+ * a file nobody can open again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +28,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "store.h"
 #include "util.h"
 
 #define MAX_FDS 512
@@ -38,6 +48,50 @@ print_event(void *ctx, const struct engine_event *ev)
 	fflush(fp);
 }
 
+/*
+ * Follow the store's health after a dispatch: say when writing fails,
+ * when the memory hold starts dropping, and when writing works again.
+ * Returns -1 when recording cannot go on (the file was deleted).
+ */
+static int
+store_watch(FILE *fp, struct engine *eng, int *failing, uint64_t *lost)
+{
+	const char *msg = engine_store_error(eng);
+	struct store *st = engine_store(eng);
+	int64_t since;
+	uint64_t now_lost;
+	size_t held;
+
+	if (st == NULL)
+		return 0;
+	held = store_held(st, &since, &now_lost);
+	if (msg != NULL && store_gone(st)) {
+		fprintf(fp, "modeltop record: %s; stopping (exit 1)\n", msg);
+		return -1;
+	}
+	if (msg != NULL && !*failing) {
+		fprintf(fp, "modeltop record: %s; recording paused: sampling "
+		    "goes on, the samples are held in memory and retried every "
+		    "tick\n", msg);
+		*failing = 1;
+		*lost = 0;
+	}
+	if (msg != NULL && now_lost > 0 && *lost == 0)
+		fprintf(fp, "modeltop record: the memory hold is full (%zu "
+		    "points): the oldest samples are being dropped\n", held);
+	if (msg != NULL)
+		*lost = now_lost;
+	if (msg == NULL && *failing) {
+		fprintf(fp, "modeltop record: writing %s works again: the "
+		    "samples held meanwhile are written%s\n", store_path(st),
+		    *lost > 0 ? ", except the dropped ones (see the store "
+		    "event)" : "; nothing was lost");
+		*failing = 0;
+		*lost = 0;
+	}
+	return 0;
+}
+
 static int
 record_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -50,8 +104,10 @@ record_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	const char *path = NULL, *db = NULL;
 	int64_t duration_ms = 0, start;
-	int quiet = 0, c, sfd, rc = 0, stop = 0;
+	int quiet = 0, c, sfd, rc = 0, stop = 0, failing = 0;
+	uint64_t lost = 0;
 	struct config cfg;
+	size_t held = 0;
 	struct engine_opts eo;
 	struct engine *eng;
 	char err[512], *dbpath;
@@ -127,7 +183,7 @@ record_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	start = util_mono_ms();
 	while (!stop) {
 		struct pollfd fds[MAX_FDS];
-		int n, timeout = -1, bits;
+		int n, timeout = -1;
 
 		fds[0].fd = sfd;
 		fds[0].events = POLLIN;
@@ -147,20 +203,21 @@ record_exec(struct cmd_ctx *ctx, int argc, char **argv)
 					stop = 1;
 			}
 		}
-		bits = engine_dispatch(eng, fds + 1, n - 1);
-		if (bits & ENGINE_STORE_ERROR) {
-			fprintf(ctx->err, "modeltop record: %s; stopping (what "
-			    "was recorded before is intact)\n",
-			    engine_store_error(eng));
+		engine_dispatch(eng, fds + 1, n - 1);
+		if (store_watch(ctx->err, eng, &failing, &lost) != 0) {
 			rc = 1;
 			break;
 		}
 		if (duration_ms > 0 && util_mono_ms() - start >= duration_ms)
 			break;
 	}
+	if (engine_store(eng) != NULL)
+		held = store_held(engine_store(eng), NULL, NULL);
 	if (engine_free(eng, err, sizeof err) != 0) {
 		if (rc == 0)
-			fprintf(ctx->err, "modeltop record: %s\n", err);
+			fprintf(ctx->err, "modeltop record: %s; stopping with "
+			    "%zu points not written (what was written before "
+			    "is intact)\n", err, held);
 		rc = 1;
 	}
 out:
