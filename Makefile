@@ -5,6 +5,7 @@
 #   make check    every test: unit (cmocka), end-to-end (tmux, real workers)
 #   make asan     the same suite under AddressSanitizer and UBSan
 #   make bench    benchmarks; figures go to docs/performance.md
+#   make fuzz     SECS=60: every libFuzzer target for SECS seconds (clang)
 #   make install  PREFIX=/usr/local DESTDIR=
 
 PREFIX	?= /usr/local
@@ -54,8 +55,17 @@ BENCH_BIN  = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 SUPPORT_SO  = $(BUILD)/tests/libnvidia-ml.so.1
 SUPPORT_SRC = $(filter-out tests/support/fake_nvml.c,$(wildcard tests/support/*.c))
 SUPPORT_BIN = $(SUPPORT_SRC:tests/support/%.c=$(BUILD)/tests/%)
+# Fuzz targets: built with clang and libFuzzer by 'make fuzz' into
+# build-fuzz/, and with $(CC) against a small replay main into
+# $(BUILD)/tests/, so that 'make check' replays every seed corpus.
+FUZZ_SRC    = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
+FUZZ_BUILD ?= build-fuzz
+FUZZ_BIN    = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+SECS	   ?= 60
 
-.PHONY: all deps check unit e2e asan bench demo install uninstall clean
+.PHONY: all deps deps-fuzz check unit e2e asan bench demo install uninstall clean \
+	fuzz fuzz-build
 
 all: $(BIN)
 
@@ -102,6 +112,14 @@ $(BUILD)/tests/%: tests/support/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) -lm
 
+$(BUILD)/tests/fuzz_%_replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBUI) $(LIBENGINE) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c -Wl,--start-group $(LIBUI) $(LIBENGINE) -Wl,--end-group $(LDFLAGS) $(ALL_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIBUI) $(LIBENGINE) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< -Wl,--start-group $(LIBUI) $(LIBENGINE) -Wl,--end-group $(LDFLAGS) $(ALL_LIBS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(LIBUI) $(LIBENGINE) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O2 -o $@ $< -Wl,--start-group $(LIBUI) $(LIBENGINE) -Wl,--end-group $(LDFLAGS) $(ALL_LIBS)
@@ -109,7 +127,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIBUI) $(LIBENGINE) | deps
 unit: $(UNIT_BIN)
 
 # Every test: unit tests, then end-to-end tests against the real binary.
-check: $(BIN) $(UNIT_BIN) $(SUPPORT_BIN) $(if $(wildcard tests/support/fake_nvml.c),$(SUPPORT_SO))
+check: $(BIN) $(UNIT_BIN) $(FUZZ_REPLAY) $(SUPPORT_BIN) $(if $(wildcard tests/support/fake_nvml.c),$(SUPPORT_SO))
 	@BUILD=$(BUILD) MODELTOP=$(abspath $(BIN)) sh tests/run.sh
 
 asan:
@@ -120,6 +138,21 @@ asan:
 
 bench: $(BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) MODELTOP=$(abspath $(BIN)) sh tests/bench/run.sh
+
+# libFuzzer comes with Debian's clang; only 'make fuzz' needs it.
+deps-fuzz:
+	@command -v clang >/dev/null 2>&1 || $(MAKE) DEB_PKGS=clang deps
+
+fuzz-build: $(FUZZ_BIN)
+
+# Every target for SECS seconds, one at a time; executions and crashes
+# accumulate in tests/fuzz/tally.tsv.  FUZZ=NAME runs only fuzz_NAME.
+fuzz: deps-fuzz
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang \
+	  OPT="-O1 -g -fno-omit-frame-pointer" \
+	  CFLAGS="-Wno-error -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz $(SECS) $(FUZZ)
 
 demo: $(BIN)
 	@MODELTOP=$(abspath $(BIN)) sh data/demo/demo.sh
@@ -139,6 +172,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-asan $(BIN)
+	rm -rf build build-asan $(FUZZ_BUILD) $(BIN)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs every test: each unit binary under $BUILD/tests, then each
+# Runs every test: each unit binary under $BUILD/tests, each fuzz target's
+# corpus replay ($BUILD/tests/fuzz_*_replay), then each
 # tests/e2e/test_*.sh against the binary in $MODELTOP.  Counts test cases
 # and ends with the line "N passed, N failed".  ONLY=PATTERN runs the
 # tests whose file name contains PATTERN.
@@ -45,6 +46,32 @@ for t in "$BUILD"/tests/test_*; do
 		failures="$failures $(basename "$t")"
 	fi
 	echo "unit $(basename "$t"): $p passed, $f failed"
+done
+
+# Fuzz corpora replayed as regression tests: one test per target, over
+# its seeds and crash reproducers (tests/fuzz/corpus/NAME); a crash names
+# the input that caused it.
+for t in "$BUILD"/tests/fuzz_*_replay; do
+	[ -x "$t" ] || continue
+	case "$t" in *"${ONLY:-}"*) ;; *) continue ;; esac
+	n=$(basename "$t" _replay)
+	n=${n#fuzz_}
+	if [ ! -d "tests/fuzz/corpus/$n" ]; then
+		echo "FAIL: no corpus tests/fuzz/corpus/$n" >"$log"
+		rc=1
+	else
+		"$t" "tests/fuzz/corpus/$n" >"$log" 2>&1
+		rc=$?
+	fi
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "fuzz $n: corpus replayed ($(sed -n 's/^ok //p' "$log"))"
+	else
+		failed=$((failed + 1))
+		tail -n 30 "$log"
+		echo "fuzz $n: FAILED (exit $rc) on $(sed -n 's/^input \(.*\) ([0-9]* bytes)$/\1/p' "$log" | tail -n 1)"
+		failures="$failures fuzz_$n"
+	fi
 done
 
 for t in tests/e2e/test_*.sh; do
