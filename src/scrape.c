@@ -555,7 +555,12 @@ describe(struct transfer *t, CURLcode rc, long code, char *out, size_t size)
 			snprintf(out, size, "timed out after %lld ms", (long long)t->timeout_ms);
 		return;
 	case CURLE_COULDNT_CONNECT:
-		if (oserr == ECONNREFUSED)
+		/* A reset that comes while curl still checks the connect is
+		 * the same fault as one that comes after: one text for both,
+		 * or a resetting endpoint flaps between two events. */
+		if (oserr == ECONNRESET)
+			snprintf(out, size, "connection reset by peer");
+		else if (oserr == ECONNREFUSED)
 			snprintf(out, size, "connection refused");
 		else if (oserr != 0)
 			snprintf(out, size, "cannot connect: %s", strerror((int)oserr));
