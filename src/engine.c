@@ -286,6 +286,22 @@ engine_worker_by_name(const struct engine *eng, const char *name)
 }
 
 /*
+ * Whether pid is a zombie (exited, not yet reaped by its parent) or dying.
+ * Its /proc entry stays until it is reaped, so a pid file or a command
+ * line match still finds it: it must not be taken for a live worker.
+ */
+static int
+is_zombie(pid_t pid)
+{
+	struct proc_sample s;
+
+	if (proc_sample_flags(pid, PROC_SAMPLE_NO_ROLLUP | PROC_SAMPLE_NO_FDS |
+	    PROC_SAMPLE_NO_IO, &s, NULL, 0) != 0)
+		return 0;
+	return s.state == 'Z' || s.state == 'X';
+}
+
+/*
  * Point w at process (pid, starttime), or at no process (pid 0).  Logs
  * started / restarted / exited as the identity changes.
  */
@@ -395,10 +411,15 @@ find_single(struct engine *eng, const struct cfg_worker *cw)
 			w->pidfile_mtime = sb.st_mtim;
 		}
 	}
-	if (proc_identity(pid, &st) != 0) {
+	if (proc_identity(pid, &st) != 0 || (!w->alive && is_zombie(pid))) {
 		char why[160];
 
-		snprintf(why, sizeof why, "process %d does not exist", (int)pid);
+		if (proc_identity(pid, &st) == 0)
+			snprintf(why, sizeof why, "process %d has exited (a "
+			    "zombie, not reaped by its parent)", (int)pid);
+		else
+			snprintf(why, sizeof why, "process %d does not exist",
+			    (int)pid);
 		if (w->alive)
 			worker_track(eng, w, 0, 0);
 		else
@@ -460,6 +481,12 @@ find_match(struct engine *eng, const struct cfg_worker *cw, int64_t now_ms)
 
 		if (used[j])
 			continue;
+		/* the cache lists a process as of its last read: one that
+		 * has since died unreaped is not adopted */
+		if (is_zombie(procs[j].pid)) {
+			used[j] = 1;
+			continue;
+		}
 		if (primary == NULL || (!primary->alive && untracked == 1)) {
 			if (primary == NULL)
 				primary = worker_add(eng, cw, cw->name, 1);
@@ -513,7 +540,10 @@ sample_proc(struct engine *eng, struct worker *w, int64_t ts, int64_t mono)
 		r = proc_handle_sample(&w->ph, &s, err, sizeof err);
 	else
 		r = proc_sample(w->pid, &s, err, sizeof err);
-	if (r != 0 || s.starttime != w->starttime) {
+	/* a zombie has exited: its parent just has not reaped it yet (its
+	 * figures read 0, and up must not stay 1) */
+	if (r != 0 || s.starttime != w->starttime || s.state == 'Z' ||
+	    s.state == 'X') {
 		/* gone between discovery and now: next tick says why */
 		worker_track(eng, w, 0, 0);
 		return;
@@ -680,6 +710,19 @@ on_sample(void *arg, const struct expo_sample *s)
 	    sample_kind(s), pc->ts, s->value, pc->k++);
 }
 
+/*
+ * Whether two scrape errors are the same fault: the part in parentheses
+ * varies from one try to the next ("timed out after 800 ms (3.1M of body
+ * received)", then "(7.9M ...)"), and made a new event on every tick.
+ */
+static int
+same_fault(const char *a, const char *b)
+{
+	size_t na = strcspn(a, "("), nb = strcspn(b, "(");
+
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
 static void
 finish_scrape(struct engine *eng, struct scrape_result *r)
 {
@@ -721,8 +764,7 @@ finish_scrape(struct engine *eng, struct scrape_result *r)
 		put_gauge(eng, w, "scrape_duration_seconds", ts,
 		    (double)r->duration_ms / 1000.0);
 	} else {
-		if (w->scrape_state != -1 ||
-		    strcmp(w->scrape_error, r->error) != 0)
+		if (w->scrape_state != -1 || !same_fault(w->scrape_error, r->error))
 			engine_event(eng, w->name, EV_SCRAPE_FAILED,
 			    "scrape failed: %s", r->error);
 		w->scrape_state = -1;
