@@ -821,12 +821,13 @@ tick_time(struct engine *eng, int64_t mono)
 		eng->clock_behind = 1;
 		return expect;
 	}
-	if (eng->clock_behind)
-		engine_event(eng, NULL, EV_CLOCK, "wall clock caught up");
-	else if (wall > expect + CLOCK_TOLERANCE_MS)
+	if (wall > expect + CLOCK_TOLERANCE_MS)
 		/* the gap in the recording is the step, not lost ticks */
 		engine_event(eng, NULL, EV_CLOCK, "wall clock stepped forward "
-		    "by %lld ms", (long long)(wall - expect));
+		    "by %lld ms: a gap in the timeline, no ticks were missed",
+		    (long long)(wall - expect));
+	else if (eng->clock_behind)
+		engine_event(eng, NULL, EV_CLOCK, "wall clock caught up");
 	eng->clock_behind = 0;
 	return wall > eng->tick_ms ? wall : eng->tick_ms + 1;
 }
