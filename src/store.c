@@ -39,6 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/statvfs.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -365,6 +368,43 @@ copyerr(struct store *st, char *err, size_t errlen)
 		util_strlcpy(err, st->errmsg, errlen);
 }
 
+/* Why writes to the recording fail when SQLite only says "I/O error":
+ * a read-only file system, or an immutable or append-only file (chattr
+ * +i / +a, which stops even root).  1 with the reason, else 0. */
+static int
+why_unwritable(struct store *st, char *why, size_t len)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	struct statvfs sv;
+	size_t i;
+
+	if (statvfs(st->path, &sv) == 0 && (sv.f_flag & ST_RDONLY)) {
+		util_strlcpy(why, "the file system is mounted read-only", len);
+		return 1;
+	}
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		char *p = xasprintf("%s%s", st->path, sfx[i]);
+		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK), flags = 0;
+
+		free(p);
+		if (fd == -1)
+			continue;
+		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0)
+			flags = 0;
+		close(fd);
+		if (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)) {
+			snprintf(why, len, "%s%s%s is %s: chattr %s",
+			    sfx[i][0] != '\0' ? "its " : "the file", sfx[i],
+			    sfx[i][0] != '\0' ? " file" : "",
+			    (flags & FS_IMMUTABLE_FL) ? "immutable" :
+			    "append-only", (flags & FS_IMMUTABLE_FL) ? "+i" :
+			    "+a");
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* A message for the last SQLite failure, naming the file. */
 static void
 sqlerr(struct store *st, const char *doing)
@@ -381,19 +421,16 @@ sqlerr(struct store *st, const char *doing)
 		seterr(st, "%s: read-only, cannot write (%s)", st->path, msg);
 		break;
 	case SQLITE_IOERR: {
-		int e = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
+		char why[128];
 
-		/* the system's reason says more than "disk I/O error":
-		 * EPERM is an immutable file (chattr +i), EROFS a file
-		 * system remounted read-only */
-		if (e == ENOSPC)
-			seterr(st, "disk full writing %s", st->path);
-		else if (e == EPERM || e == EACCES || e == EROFS)
+		/* SQLite reports EPERM and EROFS as a plain "disk I/O
+		 * error": look at the file and its file system */
+		if ((sqlite3_extended_errcode(st->db) == SQLITE_IOERR_WRITE ||
+		    sqlite3_extended_errcode(st->db) == SQLITE_IOERR_FSYNC ||
+		    sqlite3_extended_errcode(st->db) == SQLITE_IOERR_TRUNCATE) &&
+		    why_unwritable(st, why, sizeof why))
 			seterr(st, "%s: read-only, cannot write (%s)", st->path,
-			    strerror(e));
-		else if (e != 0)
-			seterr(st, "I/O error %s %s: %s (%s)", doing, st->path,
-			    msg, strerror(e));
+			    why);
 		else
 			seterr(st, "I/O error %s %s: %s", doing, st->path, msg);
 		break;
