@@ -754,12 +754,18 @@ scraper_dispatch(struct scraper *s, const struct pollfd *fds, int n)
 		}
 	}
 	/*
-	 * The deadline stays set after it fires: curl calls timer_cb again
-	 * whenever its next expiry changes, so a stale one only means one more
-	 * (harmless) call if curl was not quite due yet.
+	 * curl's timer is one-shot: clear it before the timeout action, which
+	 * makes curl call timer_cb again for whatever timer it still has (also
+	 * when called a little early, for the same one).  Left set, a deadline
+	 * in the past made every poll() return at once until the next scrape
+	 * began: after a timed-out or oversized scrape, curl has no timer left
+	 * and does not say so (a hung endpoint cost 15% of a core, a 100 MB
+	 * one 65%).
 	 */
-	if (s->timer_ms >= 0 && util_mono_ms() >= s->timer_ms)
+	if (s->timer_ms >= 0 && util_mono_ms() >= s->timer_ms) {
+		s->timer_ms = -1;
 		curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
 	collect(s);
 }
 
