@@ -55,6 +55,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char path[64], wal[72], shm[72];
 static FILE *devnull;
 
+static void
+cleanup(void)
+{
+	unlink(path);
+	unlink(wal);
+	unlink(shm);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -64,6 +72,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    (int)getpid());
 	snprintf(wal, sizeof wal, "%s-wal", path);
 	snprintf(shm, sizeof shm, "%s-shm", path);
+	atexit(cleanup);
 	/* No POSIX locks: nothing else opens this file, and fcntl() on
 	 * every transaction was most of an execution's cost. */
 	sqlite3_vfs_register(sqlite3_vfs_find("unix-none"), 1);
