@@ -837,7 +837,11 @@ engine_commit(struct engine *eng, char *err, size_t errlen)
 {
 	if (eng->store == NULL || !eng->tick_open)
 		return 0;
-	if (analysis_flush(eng->an, eng->store_error,
+	/* nothing may touch a file deleted or made immutable under us
+	 * (the mapped WAL index of an immutable file faults: SIGBUS) */
+	if (store_check(eng->store, eng->store_error,
+	    sizeof eng->store_error) != 0 ||
+	    analysis_flush(eng->an, eng->store_error,
 	    sizeof eng->store_error) != 0) {
 		eng->store_failed = 1;
 		if (err != NULL)

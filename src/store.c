@@ -216,6 +216,8 @@ struct store {
 	struct chunk_enc *open;		/* indexed by series id */
 	size_t		 nopen;		/* ids 0 .. nopen-1 */
 	int64_t		 max_series_id;
+	size_t		*unsaved;	/* ents created since the last commit */
+	size_t		 nunsaved, unsavedcap;
 
 	/* the open chunks */
 	size_t		 open_points;
@@ -372,16 +374,11 @@ copyerr(struct store *st, char *err, size_t errlen)
  * a read-only file system, or an immutable or append-only file (chattr
  * +i / +a, which stops even root).  1 with the reason, else 0. */
 static int
-why_unwritable(struct store *st, char *why, size_t len)
+file_flags_refuse(struct store *st, char *why, size_t len)
 {
 	static const char *const sfx[] = { "", "-wal", "-shm" };
-	struct statvfs sv;
 	size_t i;
 
-	if (statvfs(st->path, &sv) == 0 && (sv.f_flag & ST_RDONLY)) {
-		util_strlcpy(why, "the file system is mounted read-only", len);
-		return 1;
-	}
 	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
 		char *p = xasprintf("%s%s", st->path, sfx[i]);
 		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK), flags = 0;
@@ -403,6 +400,18 @@ why_unwritable(struct store *st, char *why, size_t len)
 		}
 	}
 	return 0;
+}
+
+static int
+why_unwritable(struct store *st, char *why, size_t len)
+{
+	struct statvfs sv;
+
+	if (statvfs(st->path, &sv) == 0 && (sv.f_flag & ST_RDONLY)) {
+		util_strlcpy(why, "the file system is mounted read-only", len);
+		return 1;
+	}
+	return file_flags_refuse(st, why, len);
 }
 
 /* A message for the last SQLite failure, naming the file. */
@@ -1087,6 +1096,8 @@ writer_reload(struct store *st)
 
 /* ---- open and close ---- */
 
+static int check_file(struct store *st);
+
 static void
 store_free(struct store *st)
 {
@@ -1118,6 +1129,7 @@ store_free(struct store *st)
 		free(st->ents[i].labels);
 	}
 	free(st->ents);
+	free(st->unsaved);
 	free(st->htab);
 	for (i = 0; i < st->nopen; i++)
 		chunk_enc_free(&st->open[i]);
@@ -1461,9 +1473,16 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	if (st->mode == STORE_WRITE && st->db != NULL) {
-		if (store_commit(st, NULL, 0) == 0)
-			exec(st, "UPDATE meta SET value = 0 WHERE key = 'writer_pid'");
-		store_checkpoint(st);
+		if (check_file(st) != 0) {
+			/* not even the checkpoint SQLite runs on close */
+			sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+			    1, NULL);
+		} else {
+			if (store_commit(st, NULL, 0) == 0)
+				exec(st, "UPDATE meta SET value = 0 WHERE key = "
+				    "'writer_pid'");
+			store_checkpoint(st);
+		}
 	}
 	store_free(st);
 }
@@ -1474,7 +1493,6 @@ int64_t
 store_series(struct store *st, const char *worker, const char *metric,
     const char *labels, size_t labels_len)
 {
-	sqlite3_stmt *q;
 	uint64_t h;
 	int64_t id;
 
@@ -1495,26 +1513,17 @@ store_series(struct store *st, const char *worker, const char *metric,
 		seterr(st, "%s: no such series", st->path);
 		return -1;
 	}
-	q = prep(st, &st->q_series_ins, "INSERT INTO series (worker, metric, "
-	    "labels) VALUES (?, ?, ?)");
-	if (q == NULL)
-		return -1;
-	sqlite3_bind_text(q, 1, worker, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, metric, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, labels, (int)labels_len, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE) {
-		sqlerr(st, "writing");
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
-		return -1;
-	}
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	id = sqlite3_last_insert_rowid(st->db);
+	/* the row is written with the next commit, in its transaction: a
+	 * series that appears while writes fail (disk full) gets its id
+	 * and its points are held like any other */
+	id = st->max_series_id + 1;
 	if (id <= 0 || id > MAX_SERIES_ID) {
 		seterr(st, "%s: too many series (id %lld)", st->path, (long long)id);
 		return -1;
 	}
+	st->unsaved = xgrow(st->unsaved, &st->unsavedcap, st->nunsaved + 1,
+	    sizeof *st->unsaved);
+	st->unsaved[st->nunsaved++] = st->nents;
 	series_add(st, id, worker, metric, labels, labels_len);
 	return id;
 }
@@ -1578,6 +1587,39 @@ write_tail_row(struct store *st, int64_t row_ts)
 	}
 	sqlite3_reset(q);
 	st->tail_last++;
+	return 0;
+}
+
+/* The rows of the series created since the last commit. */
+static int
+write_series(struct store *st)
+{
+	sqlite3_stmt *q;
+	size_t i;
+
+	if (st->nunsaved == 0)
+		return 0;
+	q = prep(st, &st->q_series_ins, "INSERT INTO series (id, worker, "
+	    "metric, labels) VALUES (?, ?, ?, ?)");
+	if (q == NULL)
+		return -1;
+	for (i = 0; i < st->nunsaved; i++) {
+		const struct series_ent *e = &st->ents[st->unsaved[i]];
+
+		sqlite3_bind_int64(q, 1, e->id);
+		sqlite3_bind_text(q, 2, e->worker, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, e->metric, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, e->labels, (int)e->labels_len,
+		    SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE) {
+			sqlerr(st, "writing");
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			return -1;
+		}
+		sqlite3_reset(q);
+	}
+	sqlite3_clear_bindings(q);
 	return 0;
 }
 
@@ -1668,23 +1710,35 @@ commit_points(struct store *st)
 	return 0;
 }
 
-/* Is the file at the path still the one the writer has open?  A file
- * deleted (or replaced) under a running writer takes every later commit
- * with it when the writer exits: that must be an error, not a silence. */
+/* Can the writer touch the file at all?  Not when the file at the path
+ * is no longer the one open (deleted or replaced under a running writer:
+ * every later commit would go with it when the writer exits), nor when a
+ * file of the recording was made immutable or append-only (chattr +i):
+ * the kernel then answers a store into the mapped WAL index (-shm) with
+ * SIGBUS, so no statement may run.  0, or -1 with the message set. */
 static int
 check_file(struct store *st)
 {
 	struct stat sb;
+	char why[128];
 
-	if (st->gone)
+	if (!st->gone) {
+		if (stat(st->path, &sb) == 0) {
+			if (sb.st_dev != st->dev || sb.st_ino != st->ino)
+				st->gone = 1;
+		} else if (errno == ENOENT)
+			st->gone = 1;
+	}
+	if (st->gone) {
+		seterr(st, "%s was deleted or replaced while being recorded: "
+		    "what is written now would be lost", st->path);
 		return -1;
-	if (stat(st->path, &sb) == 0 && sb.st_dev == st->dev &&
-	    sb.st_ino == st->ino)
-		return 0;
-	if (stat(st->path, &sb) != 0 && errno != ENOENT)
-		return 0;	/* cannot tell (EACCES on the directory...) */
-	st->gone = 1;
-	return -1;
+	}
+	if (file_flags_refuse(st, why, sizeof why)) {
+		seterr(st, "%s: read-only, cannot write (%s)", st->path, why);
+		return -1;
+	}
+	return 0;
 }
 
 /* One attempt: the batch in one transaction.  On failure the file is
@@ -1695,9 +1749,12 @@ commit_once(struct store *st)
 {
 	char msg[sizeof st->errmsg];
 
-	if (exec(st, "BEGIN IMMEDIATE") == 0 && commit_points(st) == 0 &&
-	    write_events(st) == 0 && exec(st, "COMMIT") == 0)
+	if (exec(st, "BEGIN IMMEDIATE") == 0 && write_series(st) == 0 &&
+	    commit_points(st) == 0 && write_events(st) == 0 &&
+	    exec(st, "COMMIT") == 0) {
+		st->nunsaved = 0;
 		return 0;
+	}
 	/* the rollback undid the file; undo the memory the same way */
 	memcpy(msg, st->errmsg, sizeof msg);
 	rollback(st);
@@ -1792,13 +1849,11 @@ store_commit(struct store *st, char *err, size_t errlen)
 		copyerr(st, err, errlen);
 		return -1;
 	}
-	if (st->npend == 0 && st->nev == 0)
+	if (st->npend == 0 && st->nev == 0 && st->nunsaved == 0)
 		return 0;
-	if (check_file(st) != 0) {
-		seterr(st, "%s was deleted or replaced while being recorded: "
-		    "what is written now would be lost", st->path);
+	if (check_file(st) != 0)
 		rc = -1;
-	} else if ((rc = commit_once(st)) != 0 &&
+	else if ((rc = commit_once(st)) != 0 &&
 	    (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_FULL) {
 		char msg[sizeof st->errmsg];
 
@@ -1921,6 +1976,8 @@ store_retention(struct store *st, int64_t now_ms, int64_t max_age_ms,
 		seterr(st, "%s: opened read-only", st->path);
 		goto fail;
 	}
+	if (check_file(st) != 0)
+		goto fail;
 	if (max_age_ms > 0) {
 		cutoff = sat_sub(now_ms, max_age_ms);
 		if (sqlite3_prepare_v2(st->db, "SELECT (SELECT count(*) FROM "
@@ -2044,6 +2101,8 @@ store_checkpoint(struct store *st)
 		seterr(st, "%s: opened read-only", st->path);
 		return -1;
 	}
+	if (check_file(st) != 0)
+		return -1;
 	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
 	    NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -2486,6 +2545,22 @@ const char *
 store_errmsg(const struct store *st)
 {
 	return st->errmsg;
+}
+
+int
+store_check(struct store *st, char *err, size_t errlen)
+{
+	if (st->mode != STORE_WRITE)
+		return 0;
+	if (check_file(st) == 0)
+		return 0;
+	/* counts as a failed commit: the batch is held, within bounds */
+	if (st->fail_since_ms == 0)
+		st->fail_since_ms = util_now_ms();
+	st->fail_commits++;
+	hold_trim(st);
+	copyerr(st, err, errlen);
+	return -1;
 }
 
 int

@@ -80,6 +80,14 @@ void store_event(struct store *st, int64_t ts_ms, const char *worker,
  * again adds a "store" event saying how long writing failed and what,
  * if anything, was dropped. */
 int store_commit(struct store *st, char *err, size_t errlen);
+/* Writer: whether statements may touch the file now; store_commit
+ * checks it first, and whoever writes its own tables through store_db()
+ * in the tick (incidents, audit) should too.  0 when fine; -1 with the
+ * message when the file was deleted or replaced under the writer, or a
+ * file of the recording is immutable or append-only (chattr +i/+a: a
+ * store into the mapped WAL index would be killed by SIGBUS).  A
+ * failure counts as a failed commit: the batch is held (bounded). */
+int store_check(struct store *st, char *err, size_t errlen);
 /* Writer: 1 when the file at the path is no longer the one open (it was
  * deleted or replaced under the writer): a permanent failure, every
  * commit fails from then on.  0 otherwise. */
