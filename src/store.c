@@ -1827,7 +1827,7 @@ note_recovered(struct store *st, int64_t now)
 		    (unsigned long long)st->lost_points, from, to,
 		    (unsigned long long)st->lost_events);
 	}
-	buf_printf(&b, "writing %s failed from %s for %lld s (%llu commits); "
+	buf_printf(&b, "writing %s failed from %s for %lld s (%llu attempts); "
 	    "the samples held in memory meanwhile are written%s", st->path,
 	    since, (long long)((now - st->fail_since_ms) / 1000),
 	    (unsigned long long)st->fail_commits, lost[0] != '\0' ? lost :

@@ -66,6 +66,10 @@ metrics_url = http://127.0.0.1:$P1/metrics
 [worker b]
 pid_file = $T/b.pid
 metrics_url = http://127.0.0.1:$P2/metrics
+
+; started only while the disk is full: its series are new then
+[worker c]
+pid_file = $T/c.pid
 EOF
 
 # ---- helpers ----
@@ -119,6 +123,12 @@ elif [ "$ROOT_OK" = 1 ] && mkdir -p "$T/small" &&
 	check "disk full: integrity_check while full" integrity "$DB"
 	"$MODELTOP" export --db "$DB" >"$T/during.csv" 2>"$T/during.err"
 	check "disk full: export works while full" same_prefix "$T/pre.csv" "$T/during.csv"
+	# a worker that appears while the disk is full: new series
+	spawn $PY -c 'import os, sys, time
+open(sys.argv[1], "w").write(str(os.getpid()))
+time.sleep(600)' "$T/c.pid"
+	sleep 1.5
+	freed=$(date +%s.%N)
 	rm -f "$T/small/filler"
 	check "space again: the recorder says writing works again" \
 		wait_for 10 grep -q "works again" "$T/full.err"
@@ -137,6 +147,10 @@ elif [ "$ROOT_OK" = 1 ] && mkdir -p "$T/small" &&
 	check "the full period is in the recording: no gap over 1 s ($gap ms)" \
 		test "$gap" -lt 1000
 	check "ticks stay in order" ordered "$T/a.ticks"
+	c1=$("$MODELTOP" export --db "$DB" --worker c --metric proc_rss_bytes | sed -n 2p | cut -d, -f1)
+	check "a worker found while the disk was full: its samples from then are kept ($c1 < $freed)" \
+		awk -v a="${c1:-9e18}" -v b="$freed" 'BEGIN { exit !(a + 0 < b + 0) }'
+
 	check "a store event says how long writing failed, nothing lost" \
 		bash -c "sqlite3 -readonly '$DB' \"SELECT text FROM events WHERE kind = 'store'\" | grep -q 'failed from .*nothing was lost'"
 	tmux_start 120 40 "$MODELTOP" replay "$DB"
@@ -239,12 +253,18 @@ elif [ "$ROOT_OK" = 1 ] && command -v mkfs.ext4 >/dev/null &&
 	mount -o remount,ro "$T/ext4" 2>/dev/null
 	check "remount,ro is refused while the recorder writes" \
 		bash -c "touch '$T/ext4/probe' && rm -f '$T/ext4/probe'"
-	chattr +i "$DB" "$DB-wal"
+	# all three, as `chattr +i rec.db*` does: a store into the mapped
+	# -shm of an immutable file is killed with SIGBUS, so the recorder
+	# must not run a statement at all
+	chattr +i "$DB" "$DB-wal" "$DB-shm"
 	check "chattr +i: the recorder says the file is read-only" \
 		wait_for 10 grep -q "$DB: read-only, cannot write (the file is immutable: chattr +i)" "$T/imm.err"
 	sleep 1.5
 	check "chattr +i: the recorder is still running" alive "$rp"
-	chattr -i "$DB" "$DB-wal"
+	"$MODELTOP" export --db "$DB" >"$T/imm-during.csv" 2>&1
+	check "chattr +i: export reads the immutable recording" \
+		same_prefix "$T/imm-pre.csv" "$T/imm-during.csv"
+	chattr -i "$DB" "$DB-wal" "$DB-shm"
 	check "chattr -i: writing works again, nothing lost" \
 		wait_for 10 grep -q "works again.*nothing was lost" "$T/imm.err"
 	sleep 0.5
@@ -264,12 +284,12 @@ elif [ "$ROOT_OK" = 1 ] && command -v mkfs.ext4 >/dev/null &&
 	rp=$!
 	_pids="$_pids $rp"
 	sleep 1.5
-	chattr +i "$DB" "$DB-wal"
+	chattr +i "$DB" "$DB-wal" "$DB-shm"
 	wait_for 10 grep -q "read-only" "$T/imm2.err"
 	kill -TERM "$rp"
 	wait "$rp"
 	rc=$?
-	chattr -i "$DB" "$DB-wal"
+	chattr -i "$DB" "$DB-wal" "$DB-shm"
 	check "stopped while immutable: exit 1 (rc=$rc)" test "$rc" -eq 1
 	check "stopped while immutable: says how much was not written" \
 		grep -q "points not written" "$T/imm2.err"
