@@ -1473,8 +1473,14 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	if (st->mode == STORE_WRITE && st->db != NULL) {
-		if (check_file(st) != 0) {
-			/* not even the checkpoint SQLite runs on close */
+		if (check_file(st) != 0 && st->gone) {
+			/* leave no frames of the deleted file in a -wal still
+			 * at the path, where a new recording would find it */
+			sqlite3_wal_checkpoint_v2(st->db, NULL,
+			    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		} else if (check_file(st) != 0) {
+			/* immutable: not even the checkpoint SQLite runs on
+			 * close may touch the mapped -shm */
 			sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
 			    1, NULL);
 		} else {
