@@ -326,6 +326,14 @@ keymap_parse_spec(const char *spec, TermKeyKey *out, char *err,
 	}
 
 	if (strcasecmp(s, "Space") == 0) {
+		/* A character like any other: the terminal sends no shift
+		 * with it, so S-Space could never be pressed. */
+		if (k.modifiers & TERMKEY_KEYMOD_SHIFT) {
+			snprintf(err, errlen, "key \"%s\": S- works on "
+			    "special keys only, and Space is a character",
+			    spec);
+			return -1;
+		}
 		k.type = TERMKEY_TYPE_UNICODE;
 		k.code.codepoint = ' ';
 		*out = k;
