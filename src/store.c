@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -39,9 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/statvfs.h>
-#include <linux/fs.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -377,25 +376,24 @@ static int
 file_flags_refuse(struct store *st, char *why, size_t len)
 {
 	static const char *const sfx[] = { "", "-wal", "-shm" };
+	const uint64_t bad = STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND;
+	char p[PATH_MAX];
+	struct statx sx;
 	size_t i;
 
+	/* statx, not open + ioctl: closing a descriptor of the database
+	 * or its -shm would drop the POSIX locks SQLite holds on them */
 	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
-		char *p = xasprintf("%s%s", st->path, sfx[i]);
-		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK), flags = 0;
-
-		free(p);
-		if (fd == -1)
+		if ((size_t)snprintf(p, sizeof p, "%s%s", st->path, sfx[i]) >=
+		    sizeof p || statx(AT_FDCWD, p, 0, STATX_BASIC_STATS, &sx) != 0)
 			continue;
-		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0)
-			flags = 0;
-		close(fd);
-		if (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)) {
+		if ((sx.stx_attributes_mask & sx.stx_attributes & bad) != 0) {
+			int imm = (sx.stx_attributes & STATX_ATTR_IMMUTABLE) != 0;
+
 			snprintf(why, len, "%s%s%s is %s: chattr %s",
 			    sfx[i][0] != '\0' ? "its " : "the file", sfx[i],
 			    sfx[i][0] != '\0' ? " file" : "",
-			    (flags & FS_IMMUTABLE_FL) ? "immutable" :
-			    "append-only", (flags & FS_IMMUTABLE_FL) ? "+i" :
-			    "+a");
+			    imm ? "immutable" : "append-only", imm ? "+i" : "+a");
 			return 1;
 		}
 	}
