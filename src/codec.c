@@ -661,6 +661,7 @@ dec_point(struct chunk_dec *d, int64_t *ts, double *v, const int fast)
 int
 chunk_dec_next(struct chunk_dec *d, int64_t *ts_ms, double *v)
 {
+	int64_t prev = d->s.t_last;
 	int rc;
 
 	if (d->err)
@@ -673,6 +674,12 @@ chunk_dec_next(struct chunk_dec *d, int64_t *ts_ms, double *v)
 		rc = dec_point(d, ts_ms, v, 1);
 	else
 		rc = dec_point(d, ts_ms, v, 0);
+	/* A chunk that says it is ordered lets readers stop at the first
+	 * point past their window: one that goes back is corrupt, not a
+	 * reason to miss the points after it silently. */
+	if (rc == 0 && d->i > 0 && !(d->flags & CHUNK_FLAG_UNORDERED) &&
+	    *ts_ms < prev)
+		rc = -1;
 	if (rc != 0) {
 		d->err = 1;
 		return -1;
