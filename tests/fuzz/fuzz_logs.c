@@ -20,6 +20,8 @@
  * NUL-terminated fields, text_len the text's length, a type for every
  * traceback.
  *
+ * Rule files are written to a memfd (memfile.h), never to a disk.
+ *
  * An input starting with "I\n" is a rule file: it is loaded (every
  * error reported, never a crash) and the rules it keeps are tried on the
  * seed lines.
@@ -39,11 +41,12 @@
 
 #include "classify.h"
 #include "config.h"
+#include "memfile.h"
 #include "traceback.h"
 #include "util.h"
 
 static struct classifier *shipped;
-static char rule_path[64];
+static struct memfile rule_file;	/* rule files, in memory */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,7 +56,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *path = getenv("MODELTOP_RULES");
 	struct cfg_errors errs = {0};
-	int fd;
 
 	if (path == NULL)
 		path = "data/rules/python.ini";
@@ -65,13 +67,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	cfg_errors_free(&errs);
-
-	strcpy(rule_path, "/tmp/fuzz_logs_rule.XXXXXX");
-	if ((fd = mkstemp(rule_path)) == -1) {
-		perror("mkstemp");
-		exit(1);
-	}
-	close(fd);
+	memfile_init(&rule_file, "fuzz_logs_rule");
 	return 0;
 }
 
@@ -163,12 +159,12 @@ fuzz_regex(const char *data, size_t size)
 {
 	char *copy = xstrndup(data, size), *re, *line, *save = NULL;
 	struct cfg_errors errs = {0};
-	const char *path = rule_path;
+	const char *path = rule_file.path;
 	struct classifier *c;
 	struct tb_record r;
 	struct class_match m;
+	struct buf rule = {0};
 	regex_t want;
-	FILE *fp;
 	int expect, got;
 
 	if (strlen(copy) != size)	/* NULs: not a C string */
@@ -178,10 +174,9 @@ fuzz_regex(const char *data, size_t size)
 		goto out;
 	if (regcomp(&want, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) != 0)
 		goto out;
-	if ((fp = fopen(rule_path, "w")) == NULL)
-		abort();
-	fprintf(fp, "[rule f]\nmatch = %s\nclass = data\n", re);
-	fclose(fp);
+	buf_printf(&rule, "[rule f]\nmatch = %s\nclass = data\n", re);
+	memfile_set(&rule_file, rule.data, rule.len);
+	buf_free(&rule);
 	c = classifier_load(&path, 1, &errs);
 	if (errs.n != 0 || classifier_rule_count(c) != 1)
 		abort();
@@ -211,17 +206,13 @@ fuzz_rules(const char *data, size_t size)
 	static const char *const lines[] = { "Killed", "CUDA out of memory",
 	    "INFO: ok", "" };
 	struct cfg_errors errs = {0};
-	const char *path = rule_path;
+	const char *path = rule_file.path;
 	struct classifier *c;
 	struct tb_record r;
 	struct class_match m;
 	size_t i;
-	FILE *fp;
 
-	if ((fp = fopen(rule_path, "w")) == NULL)
-		abort();
-	fwrite(data, 1, size, fp);
-	fclose(fp);
+	memfile_set(&rule_file, data, size);
 	c = classifier_load(&path, 1, &errs);
 	for (i = 0; i < errs.n; i++)
 		if (errs.v[i].msg == NULL || errs.v[i].line < 0)
