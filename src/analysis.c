@@ -32,6 +32,7 @@
 #define RESTARTS_KEPT	64
 #define UNREACHABLE_TICKS 3	/* failed scrapes in a row */
 #define OOM_EVERY_MS	5000
+#define OOM_RETRY_MS	60000	/* after memory.events could not be read */
 
 static const char *const figure_names[AF_COUNT] = {
 	"latency_p99_seconds", "errors_per_second", "requests_per_second",
@@ -442,22 +443,6 @@ poll_log(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 /* ------------------------------------------------------------------ */
 /* OOM kills and pressure */
 
-static int
-read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd == -1)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* The OOM kills counted in the worker's cgroup v2 memory.events; the
  * file's path is found once per process. */
 static int
@@ -471,7 +456,7 @@ oom_kills(struct worker_analysis *wa, pid_t pid, uint64_t *kills)
 		snprintf(wa->oom_path, sizeof wa->oom_path,
 		    "%s/memory.events", dir);
 	}
-	if (read_small(wa->oom_path, buf, sizeof buf) != 0)
+	if (proc_read_at(AT_FDCWD, wa->oom_path, buf, sizeof buf) == -1)
 		return -1;
 	if ((p = strstr(buf, "oom_kill ")) == NULL)
 		return -1;
@@ -485,7 +470,8 @@ read_pressure(struct analysis *a)
 	char buf[512], *p;
 
 	a->psi_some = a->psi_full = NAN;
-	if (read_small("/proc/pressure/memory", buf, sizeof buf) != 0)
+	if (proc_read_at(AT_FDCWD, "/proc/pressure/memory", buf,
+	    sizeof buf) == -1)
 		return;
 	if ((p = strstr(buf, "some avg10=")) != NULL)
 		a->psi_some = strtod(p + 11, NULL);
@@ -814,9 +800,14 @@ analysis_worker(struct analysis *a, struct worker *w, int64_t ts)
 	if (w->alive) {
 		uint64_t kills;
 
-		if (ts - wa->oom_checked_ms >= OOM_EVERY_MS &&
-		    (wa->oom_checked_ms = ts) != 0 &&
-		    oom_kills(wa, w->pid, &kills) == 0) {
+		if (ts - wa->oom_checked_ms < OOM_EVERY_MS)
+			;
+		else if (wa->oom_checked_ms = ts,
+		    oom_kills(wa, w->pid, &kills) != 0) {
+			/* No memory.events (cgroup v1, the root cgroup):
+			 * look again a minute later, not every time. */
+			wa->oom_checked_ms = ts + OOM_RETRY_MS - OOM_EVERY_MS;
+		} else {
 			if (wa->oom_known && kills > wa->oom_kills) {
 				char text[200];
 

@@ -30,6 +30,8 @@
 #define CLOCK_TOLERANCE_MS	1000
 #define CGROUP_LIMIT_EVERY_MS	(30 * 1000)
 #define PIDFILE_EVERY		5	/* ticks between looks at a pid file */
+#define SCRAPE_HOLD_MS		10	/* batch scrape answers (see engine_pollfds) */
+#define SCRAPE_HOLD_MIN		8	/* ... while at least this many are in flight */
 
 struct engine {
 	const struct config *cfg;
@@ -59,6 +61,8 @@ struct engine {
 	int64_t		 tick_ms;	/* timestamp of the latest tick */
 	int64_t		 tick_mono_ms;
 	int64_t		 next_tick_mono;
+	int64_t		 scrape_hold_until;	/* mono ms: scrape sockets left out of poll() until then */
+	int		 scrape_fds;		/* how many of the last pollfds were the scraper's */
 	int64_t		 last_retention_mono;
 	int		 clock_behind;
 	int64_t		 floor_ms;	/* the recording's last point at open */
@@ -939,7 +943,23 @@ engine_pollfds(struct engine *eng, struct pollfd *fds, int max,
 		wait = 0;
 	if (*timeout_ms < 0 || wait < *timeout_ms)
 		*timeout_ms = (int)(wait > INT_MAX ? INT_MAX : wait);
-	n = scraper_pollfds(eng->scraper, fds, max, timeout_ms);
+	/*
+	 * While many scrapes are in flight, their answers are gathered in
+	 * batches: after serving ready sockets, the next SCRAPE_HOLD_MS do
+	 * not wait on them, so that a fleet's answers wake us a few times a
+	 * tick instead of once each (wakeups and poll() over every socket
+	 * were the recorder's largest cost).  Other descriptors, the
+	 * console's keys among them, are waited on as always.
+	 */
+	if (now < eng->scrape_hold_until &&
+	    scraper_in_flight(eng->scraper) >= SCRAPE_HOLD_MIN) {
+		wait = eng->scrape_hold_until - now;
+		if (*timeout_ms < 0 || wait < *timeout_ms)
+			*timeout_ms = (int)wait;
+		n = 0;
+	} else
+		n = scraper_pollfds(eng->scraper, fds, max, timeout_ms);
+	eng->scrape_fds = n;
 	if (eng->acts != NULL)
 		n += actions_pollfds(eng->acts, fds + n, max - n, timeout_ms);
 	return n;
@@ -949,9 +969,13 @@ int
 engine_dispatch(struct engine *eng, const struct pollfd *fds, int n)
 {
 	int64_t now;
-	int bits = 0, before = scraper_in_flight(eng->scraper);
+	int bits = 0, before = scraper_in_flight(eng->scraper), i, ready = 0;
 
+	for (i = 0; i < eng->scrape_fds && i < n; i++)
+		ready |= fds[i].revents != 0;
 	scraper_dispatch(eng->scraper, fds, n);
+	if (ready)
+		eng->scrape_hold_until = util_mono_ms() + SCRAPE_HOLD_MS;
 	collect_scrapes(eng);
 	if (scraper_in_flight(eng->scraper) < before)
 		bits |= ENGINE_CHANGED;

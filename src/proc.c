@@ -325,6 +325,11 @@ read_file(int dirfd, int fd, const char *name, char *buf, size_t size)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* A seq_file read gives whole records, and these files are
+		 * one record: a short read is the end (saves a read per file,
+		 * hundreds of syscalls a second with a large fleet). */
+		if ((size_t)n < size - 1 - (len - (size_t)n))
+			break;
 	}
 	buf[len] = '\0';
 	return (ssize_t)len;
@@ -368,6 +373,8 @@ sample_files(const struct proc_files *f, pid_t pid, int flags, int *denied,
 	}
 
 	what = "status";
+	if (flags & PROC_SAMPLE_NO_STATUS)
+		goto rollup;
 	if ((len = read_file(f->dir, f->status, what, buf, sizeof buf)) == -1)
 		goto fail;
 	if (line_u64(buf, (size_t)len, "Uid:", &v) == 0)
@@ -389,6 +396,7 @@ sample_files(const struct proc_files *f, pid_t pid, int flags, int *denied,
 		}
 	}
 
+rollup:
 	if (!(flags & PROC_SAMPLE_NO_ROLLUP)) {
 		what = "smaps_rollup";
 		if ((len = proc_read_at(f->dir, what, buf, sizeof buf)) == -1) {
@@ -564,7 +572,7 @@ proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, si
 {
 	struct proc_files f = { h->dirfd, h->statfd, h->statusfd, h->iofd };
 	int64_t now, every, t0 = 0;
-	int flags, rollup;
+	int flags, rollup, status;
 
 	memset(out, 0, sizeof *out);
 	out->fds = -1;
@@ -588,6 +596,12 @@ proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, si
 		flags |= PROC_SAMPLE_NO_ROLLUP;
 	else
 		t0 = util_mono_ns();
+	/* status is costly to generate and only adds uid and swap, which
+	 * change slowly: every PROC_STATUS_EVERY_MS, and with each rollup. */
+	status = rollup || h->status_ms == 0 ||
+	    now - h->status_ms >= PROC_STATUS_EVERY_MS;
+	if (!status)
+		flags |= PROC_SAMPLE_NO_STATUS;
 
 	if (sample_files(&f, h->pid, flags, &h->denied, out, err, errlen) == -1)
 		return -1;
@@ -596,6 +610,14 @@ proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, si
 		return -1;
 	}
 
+	if (status) {
+		h->status_ms = now;
+		h->uid = out->uid;
+		h->swap_bytes = out->swap_bytes;
+	} else {
+		out->uid = h->uid;
+		out->swap_bytes = h->swap_bytes;
+	}
 	if (rollup && out->has_rollup) {
 		h->rollup_cost_ns = util_mono_ns() - t0;
 		h->rollup_ms = out->rollup_ms;

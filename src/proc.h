@@ -53,6 +53,8 @@ struct proc_sample {
 					   with the resident size); has_rollup stays 0 */
 #define PROC_SAMPLE_NO_FDS	0x2	/* skip the fd count; fds stays -1 */
 #define PROC_SAMPLE_NO_IO	0x4	/* skip /proc/PID/io; has_io stays 0 */
+#define PROC_SAMPLE_NO_STATUS	0x8	/* skip /proc/PID/status: rss from stat, uid and swap
+					   stay 0 (a handle carries them between reads) */
 
 /*
  * Sample process pid into *out (fully overwritten).  Returns 0, or -1 with a
@@ -71,6 +73,9 @@ int proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, 
 
 /* A handle reads smaps_rollup at most this often by default... */
 #define PROC_ROLLUP_EVERY_MS	5000
+/* A handle reads /proc/PID/status (uid, swap without smaps_rollup) at most
+ * this often; rss, threads and state come from stat every sample. */
+#define PROC_STATUS_EVERY_MS	5000
 /* ...and waits at least this many times what the last read cost. */
 #define PROC_ROLLUP_COST_FACTOR	1000
 
@@ -93,6 +98,9 @@ struct proc_handle {
 	int64_t	 rollup_cost_ns;	/* how long that read took */
 	int	 has_rollup;
 	uint64_t pss_bytes;		/* from that read */
+	int64_t	 status_ms;		/* util_mono_ms() of the last status read */
+	uid_t	 uid;			/* from it */
+	uint64_t swap_bytes;		/* the latest swap figure (status or smaps_rollup) */
 	struct proc_sample prev;	/* the latest sample (pid 0 before the first) */
 	double	 cpu_percent;		/* CPU use between the two latest samples */
 };
