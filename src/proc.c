@@ -166,7 +166,7 @@ proc_parse_stat(const char *buf, size_t len, struct proc_sample *out)
 		if (p == tok)
 			return -1;
 		switch (field) {
-		case 4: case 14: case 15: case 20: case 22: case 24:
+		case 4: case 14: case 15: case 20: case 22: case 23: case 24:
 			if (parse_u64(&tok, p, &v) == -1 || tok != p)
 				return -1;
 			f[field] = v;
@@ -182,6 +182,7 @@ proc_parse_stat(const char *buf, size_t len, struct proc_sample *out)
 	out->stime = f[15];
 	out->threads = (int)f[20];
 	out->starttime = f[22];
+	out->vsize_bytes = f[23];
 	if (f[24] > UINT64_MAX / (uint64_t)page_size())
 		out->rss_bytes = UINT64_MAX;
 	else
@@ -572,7 +573,7 @@ proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, si
 {
 	struct proc_files f = { h->dirfd, h->statfd, h->statusfd, h->iofd };
 	int64_t now, every, t0 = 0;
-	int flags, rollup, status;
+	int flags, rollup, status, fds;
 
 	memset(out, 0, sizeof *out);
 	out->fds = -1;
@@ -602,6 +603,10 @@ proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, si
 	    now - h->status_ms >= PROC_STATUS_EVERY_MS;
 	if (!status)
 		flags |= PROC_SAMPLE_NO_STATUS;
+	/* The fd count changes slowly (a leak shows over minutes). */
+	fds = h->fds_ms == 0 || now - h->fds_ms >= PROC_FDS_EVERY_MS;
+	if (!fds)
+		flags |= PROC_SAMPLE_NO_FDS;
 
 	if (sample_files(&f, h->pid, flags, &h->denied, out, err, errlen) == -1)
 		return -1;
@@ -609,7 +614,16 @@ proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, si
 		seterr(err, errlen, "pid %d: no such process", (int)h->pid);
 		return -1;
 	}
+	/* A process whose memory is already released while it exits (not
+	 * yet a zombie) has no address space: it is gone, not at RSS 0. */
+	if (out->vsize_bytes == 0 && out->state != 'Z')
+		out->state = 'X';
 
+	if (fds) {
+		h->fds_ms = now;
+		h->fds = out->fds;
+	} else
+		out->fds = h->fds;
 	if (status) {
 		h->status_ms = now;
 		h->uid = out->uid;

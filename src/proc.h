@@ -34,6 +34,7 @@ struct proc_sample {
 	char	 state;		/* R S D Z T t X ... */
 	uid_t	 uid;		/* real uid, from status */
 	uint64_t utime, stime;	/* clock ticks */
+	uint64_t vsize_bytes;	/* field 23: 0 once an exiting process has released its memory */
 	int	 threads;
 	uint64_t rss_bytes;	/* from status VmRSS (stat's rss when status has none) */
 	int	 has_rollup;	/* smaps_rollup was readable: pss_bytes (and swap_bytes when read
@@ -76,6 +77,8 @@ int proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, 
 /* A handle reads /proc/PID/status (uid, swap without smaps_rollup) at most
  * this often; rss, threads and state come from stat every sample. */
 #define PROC_STATUS_EVERY_MS	5000
+/* ... and counts its open descriptors at most this often. */
+#define PROC_FDS_EVERY_MS	5000
 /* ...and waits at least this many times what the last read cost. */
 #define PROC_ROLLUP_COST_FACTOR	1000
 
@@ -101,6 +104,8 @@ struct proc_handle {
 	int64_t	 status_ms;		/* util_mono_ms() of the last status read */
 	uid_t	 uid;			/* from it */
 	uint64_t swap_bytes;		/* the latest swap figure (status or smaps_rollup) */
+	int64_t	 fds_ms;		/* util_mono_ms() of the last fd count */
+	int	 fds;			/* that count */
 	struct proc_sample prev;	/* the latest sample (pid 0 before the first) */
 	double	 cpu_percent;		/* CPU use between the two latest samples */
 };
