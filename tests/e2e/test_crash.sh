@@ -89,10 +89,14 @@ EOF2
 	# then take the rest away
 	sleep 1
 	dd if=/dev/zero of="$T/small/filler2" bs=1k count=400 2>/dev/null
+	wait_for 10 grep -qi 'disk full' "$T/full.err"
+	check "disk full: the recorder keeps sampling" kill -0 "$rp"
+	kill -TERM $(pgrep -P "$rp")	# the recorder under timeout
 	wait "$rp"
 	rc=$?
-	check "disk full stops the recorder non-zero (rc=$rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+	check "disk full, stopped while full: exit 1 (rc=$rc)" test "$rc" -eq 1
 	check "disk full message" grep -qi 'disk full\|no space' "$T/full.err"
+	check "stopped while full: says what was not written" grep -q 'points not written' "$T/full.err"
 	rm -f "$T/small/filler" "$T/small/filler2"
 	check "full-disk recording passes integrity_check" test "$(sqlite3 "$T/small/rec.db" 'PRAGMA integrity_check')" = ok
 	"$MODELTOP" export --db "$T/small/rec.db" --worker w --metric up >"$T/full.csv"
