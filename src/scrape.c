@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
+#include <strings.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ struct transfer {
 	char		 where[128];	/* "host:port", for messages */
 	int64_t		 timeout_ms;
 	size_t		 max_bytes;
+	int64_t		 content_length;	/* from the headers, -1 without */
 	int64_t		 start_ms;	/* monotonic */
 
 	char		*body;		/* kept only for a 200 response */
@@ -205,6 +207,18 @@ header_cb(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb, i, j;
 	long code = 0;
 
+	if (n > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
+		unsigned long long v = 0;
+
+		for (i = 15; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+			;
+		for (j = 0; i < n && p[i] >= '0' && p[i] <= '9' &&
+		    v < ULLONG_MAX / 10 - 10; i++, j++)
+			v = v * 10 + (unsigned long long)(p[i] - '0');
+		if (j > 0)
+			t->content_length = (int64_t)(v > INT64_MAX ? INT64_MAX : v);
+		return n;
+	}
 	if (n < 5 || memcmp(p, "HTTP/", 5) != 0)
 		return n;
 	for (i = 5; i < n && p[i] != ' '; i++)
@@ -448,6 +462,13 @@ scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms,
 		fatal("out of memory (CURLOPT_URL)");
 	t->timeout_ms = timeout_ms;
 	t->max_bytes = max_bytes;
+	t->content_length = -1;
+	/* A page that announces a length over the cap is refused at its
+	 * headers, before a byte of it is read (without a length, or
+	 * compressed, the cap is enforced as the body arrives). */
+	curl_easy_setopt(t->easy, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)(max_bytes > 0 && max_bytes < (size_t)INT64_MAX ?
+	    max_bytes : 0));
 	t->received = 0;
 	t->too_big = 0;
 	t->status = 0;
@@ -569,6 +590,15 @@ describe(struct transfer *t, CURLcode rc, long code, char *out, size_t size)
 		return;
 	case CURLE_COULDNT_RESOLVE_HOST:
 		snprintf(out, size, "cannot resolve host");
+		return;
+	case CURLE_FILESIZE_EXCEEDED:
+		human_size(t->max_bytes, a, sizeof a);
+		if (t->content_length > 0) {
+			human_size((size_t)t->content_length, b, sizeof b);
+			snprintf(out, size, "body larger than %s (Content-Length "
+			    "%s)", a, b);
+		} else
+			snprintf(out, size, "body larger than %s", a);
 		return;
 	case CURLE_TOO_MANY_REDIRECTS:
 		snprintf(out, size, "too many redirects (more than %d)", SCRAPE_MAX_REDIRECTS);

@@ -222,7 +222,7 @@ ev() { # WORKER KIND TEXT
 }
 ev hung scrape_failed "127.0.0.1:$(port_of hung): timed out after 400 ms"
 ev trickle scrape_failed "127.0.0.1:$(port_of trickle): timed out after 400 ms (1B of body received)"
-ev huge scrape_failed "127.0.0.1:$(port_of huge): body larger than 8.0M"
+ev huge scrape_failed "127.0.0.1:$(port_of huge): body larger than 8.0M (Content-Length 100.0M)"
 ev midbody scrape_failed "127.0.0.1:$(port_of midbody): connection closed mid-body (1000B of 4.0K received)"
 ev err500 scrape_failed "127.0.0.1:$(port_of err500): HTTP 500 Internal Server Error"
 ev err404 scrape_failed "127.0.0.1:$(port_of err404): HTTP 404 Not Found"

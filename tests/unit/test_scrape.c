@@ -40,6 +40,7 @@ enum mode {
 	M_HANG,		/* read the request, never answer */
 	M_TRICKLE,	/* headers, then one body byte every 100 ms */
 	M_BIG,		/* 200 with a body of body_len bytes, sent as fast as taken */
+	M_BIG_NOLEN,	/* the same without Content-Length, ended by closing */
 	M_CLOSE_MID,	/* Content-Length 1000, 500 bytes, close */
 	M_REDIRECT,	/* 302 to itself, forever */
 	M_GZIP,		/* body is gzip data, sent with Content-Encoding: gzip */
@@ -190,8 +191,15 @@ serve(struct server *v, int c)
 				atomic_fetch_add(&v->sent, 1);
 			}
 		case M_BIG:
-			snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n"
-			    "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n", v->body_len);
+		case M_BIG_NOLEN:
+			if (v->mode == M_BIG)
+				snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n"
+				    "Content-Type: text/plain\r\nContent-Length: "
+				    "%zu\r\n\r\n", v->body_len);
+			else
+				snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n"
+				    "Content-Type: text/plain\r\nConnection: "
+				    "close\r\n\r\n");
 			if (send_all(c, head, strlen(head)) != 0)
 				return;
 			memset(chunk, 'x', sizeof chunk);
@@ -639,6 +647,38 @@ test_too_big(void **state)
 	assert_int_equal(scraper_start(s, 3, url, 10000, max), 0);
 	loop_run(s, &L, 1, 10000, MAXID);
 	assert_true(L.have[3]);
+	/* refused at its headers: nothing of the body is read */
+	expect_error(&L.r[3], &v, "body larger than 1.0M (Content-Length 64.0M)");
+	assert_int_equal(L.r[3].status, 200);
+	assert_true(L.r[3].duration_ms < 3000);
+	scraper_get_stats(s, &st);
+	assert_int_equal(st.buffered_peak, 0);
+	assert_int_equal(st.buffered, 0);
+	scraper_free(s);
+	server_stop(&v);
+	/* Aborted early: the server could not push the whole body. */
+	fprintf(stderr, "too big: server wrote %zu of %zu bytes\n", atomic_load(&v.sent), huge);
+	assert_true(atomic_load(&v.sent) < huge / 2);
+	loop_free(&L);
+	free(url);
+}
+
+static void
+test_too_big_streamed(void **state)
+{
+	struct server v;
+	struct scraper *s = scraper_new();
+	struct scraper_stats st;
+	struct loop L;
+	const size_t max = 1 << 20, huge = (size_t)64 << 20;
+	char *url;
+
+	server_start(&v, M_BIG_NOLEN, NULL, huge);
+	url = url_of(&v, "/metrics");
+	loop_init(&L);
+	assert_int_equal(scraper_start(s, 3, url, 10000, max), 0);
+	loop_run(s, &L, 1, 10000, MAXID);
+	assert_true(L.have[3]);
 	expect_error(&L.r[3], &v, "body larger than 1.0M");
 	assert_int_equal(L.r[3].status, 200);
 	assert_true(L.r[3].duration_ms < 3000);
@@ -1080,6 +1120,7 @@ main(void)
 		cmocka_unit_test(test_hang_times_out_healthy_does_not_wait),
 		cmocka_unit_test(test_trickle_times_out),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_too_big_streamed),
 		cmocka_unit_test(test_close_mid_body),
 		cmocka_unit_test(test_http_errors),
 		cmocka_unit_test(test_redirect_loop),
