@@ -2,6 +2,7 @@
  * view-live.c -- the view answered from the running engine's memory.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@
 
 /* A restart within this many intervals shows as "restarting". */
 #define RESTARTING_TICKS 3
+/* How long the status line says that recording works again (as long as
+ * the console shows an error message). */
+#define RESUMED_SHOW_MS	10000
 
 struct view_live {
 	struct view		 v;
@@ -37,6 +41,13 @@ struct view_live {
 	struct view_inc_cache	 ic;
 	struct view_log_line	*lines;
 	size_t			 lcap;
+
+	/* the recording's health, followed after each dispatch */
+	int			 rec_failing;
+	int64_t			 rec_since_ms;	/* first failed commit (wall) */
+	uint64_t		 rec_lost;	/* points dropped from the hold */
+	int64_t			 rec_resumed_mono_ms; /* 0: nothing to say */
+	char			 rec_status[768];
 };
 
 static struct view_live *
@@ -291,6 +302,50 @@ live_pollfds(struct view *v, struct pollfd *fds, int max, int *timeout_ms)
 	return engine_pollfds(live(v)->eng, fds, max, timeout_ms);
 }
 
+/*
+ * Follow the recording's health: note when writing began to fail and
+ * what the hold dropped, and, on the first dispatch after writing works
+ * again, compose the line saying so.  Returns 1 when that line is new
+ * (the console should show it now, over the last failure's message).
+ */
+static int
+recording_watch(struct view_live *vl)
+{
+	struct store *st = engine_store(vl->eng);
+	int64_t since, secs;
+	uint64_t lost;
+
+	if (st == NULL)
+		return 0;
+	store_held(st, &since, &lost);
+	if (engine_store_error(vl->eng) != NULL) {
+		if (!vl->rec_failing) {
+			vl->rec_failing = 1;
+			vl->rec_since_ms = since != 0 ? since : util_now_ms();
+		}
+		vl->rec_lost = lost;
+		vl->rec_resumed_mono_ms = 0;
+		return 0;
+	}
+	if (!vl->rec_failing)
+		return 0;
+	secs = (util_now_ms() - vl->rec_since_ms + 500) / 1000;
+	if (vl->rec_lost > 0)
+		snprintf(vl->rec_status, sizeof vl->rec_status, "recording "
+		    "resumed: writing %s works again (failed for %lld s); "
+		    "%llu samples were dropped while the hold was full",
+		    store_path(st), (long long)secs,
+		    (unsigned long long)vl->rec_lost);
+	else
+		snprintf(vl->rec_status, sizeof vl->rec_status, "recording "
+		    "resumed: writing %s works again (failed for %lld s); "
+		    "nothing was lost", store_path(st), (long long)secs);
+	vl->rec_failing = 0;
+	vl->rec_lost = 0;
+	vl->rec_resumed_mono_ms = util_mono_ms();
+	return 1;
+}
+
 static int
 live_dispatch(struct view *v, const struct pollfd *fds, int n)
 {
@@ -303,13 +358,46 @@ live_dispatch(struct view *v, const struct pollfd *fds, int n)
 	}
 	if (bits & ENGINE_STORE_ERROR)
 		r |= VIEW_ERROR;
+	if (recording_watch(vl))
+		r |= VIEW_ERROR;
 	return r;
 }
 
+/* While commits fail: what failed, what happens to the samples.  For a
+ * while after they work again: that they do.  Else NULL. */
 static const char *
 live_status(struct view *v)
 {
-	return engine_store_error(live(v)->eng);
+	struct view_live *vl = live(v);
+	const char *msg = engine_store_error(vl->eng);
+	struct store *st = engine_store(vl->eng);
+	uint64_t lost;
+	size_t held;
+
+	if (msg != NULL && st != NULL) {
+		held = store_held(st, NULL, &lost);
+		if (store_gone(st))
+			snprintf(vl->rec_status, sizeof vl->rec_status,
+			    "recording stopped: %s (%zu samples not written; "
+			    "restart with another --db to record)", msg, held);
+		else if (lost > 0)
+			snprintf(vl->rec_status, sizeof vl->rec_status,
+			    "recording paused: %s (%zu samples held, %llu "
+			    "oldest dropped: the hold is full; retried every "
+			    "tick)", msg, held, (unsigned long long)lost);
+		else
+			snprintf(vl->rec_status, sizeof vl->rec_status,
+			    "recording paused: %s (%zu samples held, retried "
+			    "every tick)", msg, held);
+		return vl->rec_status;
+	}
+	if (msg != NULL)
+		return msg;
+	if (vl->rec_resumed_mono_ms != 0 &&
+	    util_mono_ms() - vl->rec_resumed_mono_ms < RESUMED_SHOW_MS)
+		return vl->rec_status;
+	vl->rec_resumed_mono_ms = 0;
+	return NULL;
 }
 
 static const char *

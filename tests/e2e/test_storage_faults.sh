@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Storage and clock faults under real recorders on real workers (issue 7):
 #   - the disk filling up under `modeltop record` (a 2 MB tmpfs) and under
-#     the console recording with --db: a clear message naming the file,
+#     the console recording with --db: a clear message naming the file
+#     (the console's status line: "recording paused: ... (N samples held,
+#     retried every tick)", then "recording resumed: ..."),
 #     sampling goes on, nothing recorded is lost (the held samples are
 #     written once space frees), the file passes integrity_check and
 #     reopens in export and replay, the export from before is intact;
@@ -166,14 +168,20 @@ time.sleep(600)' "$T/c.pid"
 	check "console: starts recording" wait_for 10 screen_rows a b
 	sleep 1
 	fill "$T/small/filler"
-	check "console: the status line says writing the recording failed" \
-		tmux_wait 10 "disk full writing $T/small/con.db"
+	check "console: the status line says recording is paused, and why" \
+		tmux_wait 10 "recording paused: disk full writing $T/small/con.db ("
+	check "console: ... how many samples are held, and that they are retried" \
+		tmux_wait 5 " samples held, retried every tick)"
 	tmux_keys F1
 	check "console: keys still answer while the disk is full (help)" \
 		tmux_wait 5 "Help  (lines 1-"
 	tmux_keys q
 	check "console: help closes" tmux_wait_gone 5 "Help  (lines"
 	rm -f "$T/small/filler"
+	check "console: the status line says recording resumed, nothing lost" \
+		tmux_wait 10 "recording resumed: writing $T/small/con.db works again (failed for "
+	check "console: ... nothing lost" tmux_wait 2 "); nothing was lost"
+	check "console: the pause message is gone" tmux_wait_gone 2 "recording paused:"
 	sleep 1
 	tmux_keys q
 	check "console: quits with exit 0 once space is back" tmux_wait 10 "EXIT 0"
