@@ -53,7 +53,6 @@ struct logtail {
 	int		 dir_wd;
 	int		 file_wd;
 
-	char		*rbuf;		/* READ_BUF + 1 bytes */
 	char		*part;		/* LOGTAIL_LINE_MAX + 1 bytes, lazily */
 	size_t		 plen;
 	int64_t		 part_off;	/* file offset of part[0] */
@@ -424,7 +423,6 @@ tail_new(const char *path, int from_start)
 	else
 		t->dir = xstrndup(t->path, (size_t)(slash - t->path));
 	t->fd = -1;
-	t->rbuf = xmalloc(READ_BUF + 1);
 	t->partial_wait_ms = LOGTAIL_PARTIAL_WAIT_MS;
 	t->dir_wd = -1;
 	t->file_wd = -1;
@@ -466,7 +464,6 @@ logtail_free(struct logtail *t)
 	free(t->dir);
 	free(t->status);
 	free(t->unreadable);
-	free(t->rbuf);
 	free(t->part);
 	free(t);
 }
@@ -482,17 +479,21 @@ logtail_fd(struct logtail *t)
 static ssize_t
 read_some(struct logtail *t, size_t *budget)
 {
+	/* One buffer for every tail: split() is done with it before the
+	 * next read, and tails are only read from the engine's thread (a
+	 * buffer each was 32K a worker). */
+	static char rbuf[READ_BUF + 1];
 	size_t want = *budget < READ_BUF ? *budget : READ_BUF;
 	ssize_t n;
 
 	do
-		n = pread(t->fd, t->rbuf, want, (off_t)t->offset);
+		n = pread(t->fd, rbuf, want, (off_t)t->offset);
 	while (n == -1 && errno == EINTR);
 	if (n == -1 && errno == EAGAIN)
 		n = 0;
 	if (n <= 0)
 		return n;
-	split(t, t->rbuf, (size_t)n, t->offset);
+	split(t, rbuf, (size_t)n, t->offset);
 	t->offset += n;
 	*budget -= (size_t)n;
 	return n;
