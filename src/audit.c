@@ -119,13 +119,26 @@ int
 audit_store(struct store *st, struct audit_record *r, char *err,
     size_t errlen)
 {
-	char why[256];
+	const char *path = store_path(st), *reason;
+	size_t plen = strlen(path);
+	char why[512];
 
-	if (audit_insert(store_db(st), r, why, sizeof why) == 0)
-		return 0;
-	snprintf(err, errlen, "%s: writing the audit trail: %s",
-	    store_path(st), why);
-	return -1;
+	/* This insert is its own transaction, outside the tick's commit:
+	 * like the commit it must not run while a file of the recording is
+	 * immutable (a store into the mapped WAL index is SIGBUS) or after
+	 * the file was deleted under us (the row would go with the file). */
+	if (store_check(st, why, sizeof why) != 0 ||
+	    audit_insert(store_db(st), r, why, sizeof why) != 0) {
+		reason = why;
+		/* "PATH: read-only, ..." names the path we prefix already */
+		if (strncmp(why, path, plen) == 0 && why[plen] == ':' &&
+		    why[plen + 1] == ' ')
+			reason = why + plen + 2;
+		snprintf(err, errlen, "%s: audit row not written: %s", path,
+		    reason);
+		return -1;
+	}
+	return 0;
 }
 
 void
