@@ -32,6 +32,7 @@
 #define PIDFILE_EVERY		5	/* ticks between looks at a pid file */
 #define SCRAPE_HOLD_MS		10	/* batch scrape answers (see engine_pollfds) */
 #define SCRAPE_HOLD_MIN		8	/* ... while at least this many are in flight */
+#define REDRAW_PARTIAL_MS	250	/* a tick with scrapes still out shows what is in */
 
 struct engine {
 	const struct config *cfg;
@@ -63,6 +64,7 @@ struct engine {
 	int64_t		 next_tick_mono;
 	int64_t		 scrape_hold_until;	/* mono ms: scrape sockets left out of poll() until then */
 	int		 scrape_fds;		/* how many of the last pollfds were the scraper's */
+	int64_t		 redraw_due;		/* mono ms: say ENGINE_CHANGED then (0: not pending) */
 	int64_t		 last_retention_mono;
 	int		 clock_behind;
 	int64_t		 floor_ms;	/* the recording's last point at open */
@@ -939,6 +941,8 @@ engine_pollfds(struct engine *eng, struct pollfd *fds, int max,
 	int n;
 
 	wait = eng->next_tick_mono - now;
+	if (eng->redraw_due != 0 && eng->redraw_due - now < wait)
+		wait = eng->redraw_due - now;
 	if (wait < 0)
 		wait = 0;
 	if (*timeout_ms < 0 || wait < *timeout_ms)
@@ -977,10 +981,16 @@ engine_dispatch(struct engine *eng, const struct pollfd *fds, int n)
 	if (ready)
 		eng->scrape_hold_until = util_mono_ms() + SCRAPE_HOLD_MS;
 	collect_scrapes(eng);
-	if (scraper_in_flight(eng->scraper) < before)
-		bits |= ENGINE_CHANGED;
-	if (before > 0 && scraper_in_flight(eng->scraper) == 0)
-		bits |= commit_bits(eng);
+	/*
+	 * A tick's figures are complete once its last scrape is in: the
+	 * screen is redrawn then, once, not for every batch of answers.
+	 * When some scrape is still out REDRAW_PARTIAL_MS into the tick
+	 * (a slow or hung endpoint), what is in is shown then.
+	 */
+	if (before > 0 && scraper_in_flight(eng->scraper) == 0) {
+		bits |= ENGINE_TICKED | ENGINE_CHANGED | commit_bits(eng);
+		eng->redraw_due = 0;
+	}
 
 	now = util_mono_ms();
 	if (now >= eng->next_tick_mono) {
@@ -990,6 +1000,14 @@ engine_dispatch(struct engine *eng, const struct pollfd *fds, int n)
 		if (eng->next_tick_mono <= now)
 			eng->next_tick_mono = now + eng->interval_ms;
 		bits |= engine_tick(eng);
+		if (scraper_in_flight(eng->scraper) > 0) {
+			bits &= ~(ENGINE_CHANGED | ENGINE_TICKED);
+			eng->redraw_due = now + REDRAW_PARTIAL_MS;
+		}
+	}
+	if (eng->redraw_due != 0 && now >= eng->redraw_due) {
+		bits |= ENGINE_CHANGED;
+		eng->redraw_due = 0;
 	}
 	/* after the tick, so that verification sees its fresh samples */
 	if (eng->acts != NULL &&

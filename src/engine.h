@@ -134,8 +134,12 @@ int engine_pollfds(struct engine *eng, struct pollfd *fds, int max,
     int *timeout_ms);
 
 /* Result bits of engine_dispatch. */
-#define ENGINE_TICKED		0x1	/* a tick ran */
-#define ENGINE_CHANGED		0x2	/* new data: the screen may redraw */
+#define ENGINE_TICKED		0x1	/* a tick's figures are complete (for a
+					   tick that scrapes, once the last
+					   scrape is in) */
+#define ENGINE_CHANGED		0x2	/* new data: the screen may redraw (once
+					   a tick, and 250 ms into a
+					   tick whose scrapes are still out) */
 #define ENGINE_STORE_ERROR	0x4	/* a commit failed; engine_store_error */
 
 /* Drive the engine after poll(): finish scrapes whose sockets are ready,
