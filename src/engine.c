@@ -360,9 +360,11 @@ worker_track(struct engine *eng, struct worker *w, pid_t pid,
 	if (proc_handle_open(&w->ph, pid, starttime, err, sizeof err) == 0) {
 		w->ph_open = 1;
 		/* PSS walks the page tables: every 30 s is plenty for a
-		 * figure that moves slowly, and keeps /proc cheap */
+		 * figure that moves slowly; large workers are read less
+		 * often, so that the whole fleet's smaps_rollup stays
+		 * under about 0.1% of a core */
 		w->ph.rollup_every_ms = 30000;
-		w->ph.rollup_cost_factor = 500 * (int)(eng->nworkers + 1);
+		w->ph.rollup_cost_factor = 1000 * (int)(eng->nworkers + 1);
 	}
 }
 
