@@ -23,6 +23,8 @@
 
 #define READ_BUF	(32 * 1024)
 #define MAX_EVENTS	8
+/* Every this many polls the file is looked at whatever inotify says. */
+#define LOGTAIL_FULL_EVERY	10
 #define EVENT_LEN	256
 
 enum tail_state {
@@ -52,6 +54,10 @@ struct logtail {
 	int		 ifd;		/* inotify, or -1 */
 	int		 dir_wd;
 	int		 file_wd;
+	int		 dir_event;	/* the directory changed since the last look */
+	int		 at_end;	/* the last poll read to the end, nothing pending */
+	unsigned	 polls;		/* polls so far */
+	int		 full_look;	/* this poll looks at the path whatever inotify says */
 
 	char		*part;		/* LOGTAIL_LINE_MAX + 1 bytes, lazily */
 	size_t		 plen;
@@ -181,15 +187,19 @@ unwatch_file(struct logtail *t)
 	t->file_wd = -1;
 }
 
-static void
+/* Read what inotify has; returns how many events there were (0: the
+ * file and its directory did not change since the last call). */
+static int
 drain_inotify(struct logtail *t)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	ssize_t n, off;
 
+	int count = 0;
+
 	if (t->ifd == -1)
-		return;
+		return 1;
 	for (;;) {
 		n = read(t->ifd, buf, sizeof buf);
 		if (n <= 0) {
@@ -200,6 +210,9 @@ drain_inotify(struct logtail *t)
 		for (off = 0; off + (ssize_t)sizeof *ev <= n;
 		    off += (ssize_t)(sizeof *ev + ev->len)) {
 			ev = (const struct inotify_event *)(buf + off);
+			count++;
+			if (ev->wd == t->dir_wd)
+				t->dir_event = 1;
 			/* The directory itself went away: watch again
 			 * once it is back. */
 			if (ev->wd == t->dir_wd && (ev->mask & IN_IGNORED))
@@ -209,6 +222,7 @@ drain_inotify(struct logtail *t)
 		}
 	}
 	watch_dir(t);
+	return count;
 }
 
 /* ------------------------------------------------------------------ */
@@ -522,6 +536,11 @@ check_file(struct logtail *t, size_t *budget)
 		set_status(t, 1, "%s truncated", t->path);
 		return CHECK_MORE;
 	}
+	/* Without inotify, or when the directory changed (a rotation
+	 * renames, creates or deletes there), look at the path. */
+	if (!t->full_look && !t->dir_event)
+		return CHECK_STOP;
+	t->dir_event = 0;
 	if (stat(t->path, &pst) == -1) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			return CHECK_STOP;	/* e.g. the directory's mode */
@@ -568,7 +587,18 @@ logtail_poll(struct logtail *t, logtail_line_fn fn, void *ctx,
 	t->fn = fn;
 	t->ctx = ctx;
 	t->lines = 0;
-	drain_inotify(t);
+	/*
+	 * Nothing changed since a poll that read to the end (inotify says
+	 * so): nothing to read, no rotation to look for.  Every
+	 * LOGTAIL_FULL_EVERY polls, and always without inotify, the file
+	 * is looked at anyway (events can be lost when the queue is full).
+	 */
+	t->full_look = ++t->polls % LOGTAIL_FULL_EVERY == 0 || t->ifd == -1 ||
+	    t->file_wd < 0 || t->dir_wd < 0;
+	if (drain_inotify(t) == 0 && t->at_end && t->fd != -1 &&
+	    t->plen == 0 && !t->status_once && !t->full_look)
+		return 0;
+	t->at_end = 0;
 	if (t->status_once)
 		clear_status(t);
 
@@ -595,8 +625,10 @@ logtail_poll(struct logtail *t, logtail_line_fn fn, void *ctx,
 		}
 		if (n > 0)
 			continue;
-		if (check_file(t, &budget) == CHECK_STOP)
+		if (check_file(t, &budget) == CHECK_STOP) {
+			t->at_end = t->fd != -1;
 			break;
+		}
 	}
 
 	if (t->plen > 0 && util_mono_ms() - t->part_since >= t->partial_wait_ms)
