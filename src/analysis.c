@@ -33,6 +33,11 @@
 #define UNREACHABLE_TICKS 3	/* failed scrapes in a row */
 #define OOM_EVERY_MS	5000
 #define OOM_RETRY_MS	60000	/* after memory.events could not be read */
+/* A per-tick rate whose two points are further apart than this many
+ * intervals is computed across a gap in the timeline (the wall clock
+ * stepped forward, the worker or its scrapes were away): not fed to the
+ * detectors. */
+#define GAP_INTERVALS	5
 
 static const char *const figure_names[AF_COUNT] = {
 	"latency_p99_seconds", "errors_per_second", "requests_per_second",
@@ -565,37 +570,58 @@ last_value(struct engine *eng, const struct worker *w, const char *metric,
 
 /* Requests and errors per second between the last two scrapes: the
  * anomaly detector wants per-tick rates (windowed rates are smooth and
- * autocorrelated, which hides a burst and flags the tail of one). */
+ * autocorrelated, which hides a burst and flags the tail of one).  A rate
+ * whose two points are more than max_span_ms apart spans a gap in the
+ * timeline: after a forward step of the wall clock it divides one tick's
+ * increase by the whole step, a dip that never happened.  Such a figure
+ * is NAN (the detector skips it), not a sum of the series left. */
 static void
-tick_rates(struct engine *eng, const struct worker *w, double *req,
-    double *err)
+tick_rates(struct engine *eng, const struct worker *w, int64_t max_span_ms,
+    double *req, double *err)
 {
 	struct series_reg *reg = engine_series(eng);
 	double r, sreq = 0, sreqerr = 0, serr = 0;
-	int hreq = 0, hreqerr = 0, herr = 0;
+	int hreq = 0, hreqerr = 0, herr = 0, gapreq = 0, gaperr = 0;
 	size_t i;
 
 	for (i = 0; i < w->nseries; i++) {
 		struct series *s = series_at(reg, w->series_idx[i]);
 		enum figure_role role = figures_role(s);
+		int gap;
 
 		if (role == ROLE_NONE || role == ROLE_LAT_BUCKET ||
 		    role == ROLE_LAT_QUANTILE || series_rate(s, &r) != 0)
 			continue;
+		gap = s->last_ms - s->prev_ms > max_span_ms;
 		if (role == ROLE_ERRORS) {
 			serr += r;
 			herr = 1;
+			gaperr |= gap;
 			continue;
 		}
 		sreq += r;
 		hreq = 1;
+		gapreq |= gap;
 		if (role == ROLE_REQUESTS_ERR) {
 			sreqerr += r;
 			hreqerr = 1;
 		}
 	}
-	*req = hreq ? sreq : NAN;
-	*err = hreqerr ? sreqerr : herr ? serr : hreq ? 0 : NAN;
+	*req = hreq && !gapreq ? sreq : NAN;
+	if (hreqerr)
+		*err = gapreq ? NAN : sreqerr;
+	else if (herr)
+		*err = gaperr ? NAN : serr;
+	else
+		*err = hreq && !gapreq ? 0 : NAN;
+}
+
+/* The figures Holt forecasts are never negative (latency, requests per
+ * second, RSS): a falling trend extrapolated a minute ahead stops at 0. */
+static double
+not_below_zero(double v)
+{
+	return v < 0 ? 0 : v;
 }
 
 static int
@@ -729,7 +755,8 @@ judge_anomalies(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 	double top = 0;
 	int i;
 
-	tick_rates(a->eng, w, &req, &err);
+	tick_rates(a->eng, w, GAP_INTERVALS * engine_interval_ms(a->eng),
+	    &req, &err);
 	v[AF_LATENCY] = w->fig.p99_s;
 	v[AF_ERRORS] = err;
 	v[AF_REQUESTS] = req;
@@ -748,15 +775,16 @@ judge_anomalies(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 		engine_put_labels(a->eng, w, "anomaly_score", labels,
 		    (size_t)n, ts, r.score);
 		/* Holt's forecast a minute ahead with its 95% interval, for
-		 * the figures an operator extrapolates: latency, load, RSS */
+		 * the figures an operator extrapolates: latency, load, RSS
+		 * (none of them below 0, however fast they fall) */
 		if ((i == AF_LATENCY || i == AF_REQUESTS || i == AF_RSS) &&
 		    !isnan(r.forecast) && !isnan(r.lo) && !isnan(r.hi)) {
 			engine_put_labels(a->eng, w, "forecast_60s", labels,
-			    (size_t)n, ts, r.forecast);
+			    (size_t)n, ts, not_below_zero(r.forecast));
 			engine_put_labels(a->eng, w, "forecast_60s_lo", labels,
-			    (size_t)n, ts, r.lo);
+			    (size_t)n, ts, not_below_zero(r.lo));
 			engine_put_labels(a->eng, w, "forecast_60s_hi", labels,
-			    (size_t)n, ts, r.hi);
+			    (size_t)n, ts, not_below_zero(r.hi));
 		}
 		if (r.flagged) {
 			flagged |= 1u << i;

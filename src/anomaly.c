@@ -14,6 +14,11 @@
 /* MAD of normal data over its mean absolute deviation: 0.6745 / 0.7979,
  * to stand in for a MAD of 0 when most of the window is one value. */
 #define MEANAD_TO_MAD	0.8453
+/* A spacing longer than this many steps is a gap in the timeline (a
+ * clock step, a pause), not the sampling interval: it moves the smoothed
+ * step as if it were this long.  A sampling that really slows down is
+ * still followed, by 10% of the step per value. */
+#define GAP_STEPS	2.0
 
 void
 anomaly_init(struct anomaly *a, int window, double threshold, int direction)
@@ -185,8 +190,11 @@ anomaly_update(struct anomaly *a, int64_t ts_ms, double v,
 		dt = (double)(ts_ms - a->last_ms) / 1000;
 		if (isnan(a->step_s))
 			a->step_s = dt;
-		else
+		else {
+			if (dt > GAP_STEPS * a->step_s)
+				dt = GAP_STEPS * a->step_s;
 			a->step_s += 0.1 * (dt - a->step_s);
+		}
 	}
 	if (a->holt.n == 0 || ts_ms > a->last_ms)
 		a->last_ms = ts_ms;
