@@ -14,7 +14,8 @@
 #     and retries, and writes everything once the flag is cleared;
 #   - the wall clock stepping back and forward (libfaketime): the store
 #     and export stay in order, nothing is overwritten, events say what
-#     happened, a forward step is a gap; a recorder restarted while the
+#     happened, a forward step is a gap (and no request-rate anomaly
+#     across it); a recorder restarted while the
 #     wall clock is behind the recording's end; replay of that file.
 # Needs root for mount and chattr (CI runs as root); skips those parts
 # otherwise.  Everything mounted is unmounted at exit.
@@ -356,6 +357,12 @@ elif [ -n "$FT" ]; then
 		test "$gap" -ge 18000 -a "$gap" -le 23000
 	check "clock forward: ticks only for the real time ($n in ~6 s)" \
 		test "$n" -ge 20 -a "$n" -le 40
+	# the tick after the step: a request rate across it would be one
+	# tick's requests over 20 s, a dip the anomaly detector flagged
+	after=$(awk 'NR > 1 && ($1 - p) * 1000 > 10000 { printf "%.0f\n", $1 * 1000 } { p = $1 }' "$T/k.ticks")
+	dips=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM events WHERE kind = 'anomaly' AND text LIKE 'requests_per_second anomalous%' AND ts >= ${after:-0} AND ts < ${after:-0} + 1000")
+	check "clock forward: no request-rate anomaly across the step ($dips after $after)" \
+		test -n "$after" -a "$dips" = 0
 	# every series of the file is in order, not just one
 	check "clock steps: every series in time order" $PY - "$DB" "$MODELTOP" <<'PYEOF'
 import csv, subprocess, sys
