@@ -911,10 +911,12 @@ free_windows(struct console *c)
 	assign_slots(c);
 }
 
+/* A part of the screen: a window sharing stdscr's cells (derwin), so the
+ * layout costs no memory per cell beyond ncurses' own screens. */
 static WINDOW *
 window(int h, int w, int y, int x)
 {
-	WINDOW *win = newwin(h, w, y, x);
+	WINDOW *win = derwin(stdscr, h, w, y, x);
 
 	if (win == NULL)
 		fatal("newwin %dx%d at %d,%d failed", w, h, x, y);
