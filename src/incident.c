@@ -1104,6 +1104,10 @@ incidents_flush(struct incidents *in, char *err, size_t errlen)
 
 	if (in->st == NULL || !in->pending)
 		return 0;
+	/* a deleted or immutable recording is an error here, not a write
+	 * into a dead file or a SIGBUS; the rows stay pending */
+	if (store_check(in->st, err, errlen) != 0)
+		return -1;
 	db = store_db(in->st);
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
