@@ -359,7 +359,7 @@ live_dispatch(struct view *v, const struct pollfd *fds, int n)
 	if (bits & ENGINE_STORE_ERROR)
 		r |= VIEW_ERROR;
 	if (recording_watch(vl))
-		r |= VIEW_ERROR;
+		r |= VIEW_NOTICE;	/* recording resumed */
 	return r;
 }
 

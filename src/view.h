@@ -236,7 +236,8 @@ int view_pollfds(struct view *v, struct pollfd *fds, int max,
 /* After poll(): let the view do its work (a tick, a scrape, replay
  * playback).  Returns VIEW_CHANGED when what it shows changed. */
 #define VIEW_CHANGED	0x1
-#define VIEW_ERROR	0x2	/* view_status has a message */
+#define VIEW_ERROR	0x2	/* view_status has a message: an error */
+#define VIEW_NOTICE	0x4	/* view_status has a message: news, not an error */
 int view_dispatch(struct view *v, const struct pollfd *fds, int n);
 /* A message for the status line (store trouble, ...), or NULL. */
 const char *view_status(struct view *v);

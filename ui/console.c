@@ -1475,8 +1475,10 @@ loop(struct console *c)
 		bits = view_dispatch(v, c->fds + 2, nv);
 		if (bits & VIEW_CHANGED)
 			c->dirty = 1;
-		if ((bits & VIEW_ERROR) && view_status(v) != NULL)
-			message(c, 1, "%s", view_status(v));
+		if ((bits & (VIEW_ERROR | VIEW_NOTICE)) &&
+		    view_status(v) != NULL)
+			message(c, (bits & VIEW_ERROR) != 0, "%s",
+			    view_status(v));
 		now = util_mono_ms();
 		r = input_read(c->input, (c->fds[0].revents &
 		    (POLLIN | POLLHUP | POLLERR)) != 0, now, key_cb, c);
