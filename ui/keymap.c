@@ -206,6 +206,12 @@ keymap_normalise(TermKeyKey *k)
 	case TERMKEY_TYPE_KEYSYM:
 		if (k->code.sym == TERMKEY_SYM_DEL)
 			k->code.sym = TERMKEY_SYM_BACKSPACE;
+		/* ESC [1~ and ESC [4~, what tmux and screen send for Home
+		 * and End, are Find and Select in xterm's terminfo */
+		else if (k->code.sym == TERMKEY_SYM_FIND)
+			k->code.sym = TERMKEY_SYM_HOME;
+		else if (k->code.sym == TERMKEY_SYM_SELECT)
+			k->code.sym = TERMKEY_SYM_END;
 		else if (k->code.sym == TERMKEY_SYM_SPACE) {
 			k->type = TERMKEY_TYPE_UNICODE;
 			k->code.codepoint = ' ';

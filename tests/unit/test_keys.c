@@ -117,6 +117,13 @@ test_arrows_and_editing_keys(void **state)
 	expect_sym(&g.keys[2], TERMKEY_SYM_HOME, 0);
 	expect_sym(&g.keys[3], TERMKEY_SYM_END, 0);
 	expect_sym(&g.keys[4], TERMKEY_SYM_DELETE, 0);
+	/* Home and End as tmux and screen send them (Find and Select in
+	 * xterm's terminfo) are Home and End */
+	assert_int_equal(parse_str("xterm-256color", "\033[1~\033[4~", &g), 2);
+	keymap_normalise(&g.keys[0]);
+	keymap_normalise(&g.keys[1]);
+	expect_sym(&g.keys[0], TERMKEY_SYM_HOME, 0);
+	expect_sym(&g.keys[1], TERMKEY_SYM_END, 0);
 	/* Backspace as DEL (0x7f) is Backspace (TERMKEY_CANON_DELBS) */
 	assert_int_equal(parse_str("xterm", "\x7f", &g), 1);
 	expect_sym(&g.keys[0], TERMKEY_SYM_BACKSPACE, 0);
