@@ -228,6 +228,9 @@ check "C-n: the first incident ($first_inc)" tmux_wait 5 "$first_inc"
 tmux_keys ']'
 check "]: one minute later (clamped to the end: following stays off)" \
 	tmux_wait 5 "PAUSED"
+# play from the start: at the end, playback stops as soon as it begins
+tmux_keys 0
+check "0: back to the start" tmux_wait 5 "$first_hms"
 tmux_keys Space
 check "Space plays" tmux_wait 5 "x1 "
 tmux_keys '>' '>'
