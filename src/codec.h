@@ -92,7 +92,9 @@ void chunk_enc_free(struct chunk_enc *e);
  * format or flags). */
 int chunk_dec_init(struct chunk_dec *d, const uint8_t *data, size_t len);
 /* Next point: 1 with *ts_ms and *v set, 0 at the end, -1 when the data
- * is corrupt (and on every later call).  Never reads past len. */
+ * is corrupt (and on every later call): also when a chunk flagged
+ * ordered has a timestamp before the one before it, since readers stop at
+ * the first point past their window.  Never reads past len. */
 int chunk_dec_next(struct chunk_dec *d, int64_t *ts_ms, double *v);
 /* Point count announced by the header. */
 size_t chunk_dec_count(const struct chunk_dec *d);
