@@ -38,6 +38,8 @@ if [ -z "${ONLY:-}" ]; then
 		echo "or tests/bench/<name>.sh, which documents how it measures."
 		echo
 		cat "$rows"
+		# the analysis behind the figures, kept by hand
+		[ -f tests/bench/notes.md ] && cat tests/bench/notes.md
 	} >docs/performance.md
 	echo "wrote docs/performance.md" >&2
 fi
