@@ -15,6 +15,7 @@
  */
 #include "classify.h"
 #include "inireader.h"
+#include "regsafe.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -363,12 +364,10 @@ compile(struct parse *p, struct rule *r, const char *re, regex_t *out,
     int line)
 {
 	char msg[256];
-	int rc;
 
-	rc = regcomp(out, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
-	if (rc == 0)
+	if (regsafe_compile(out, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE,
+	    msg, sizeof msg) == 0)
 		return 0;
-	regerror(rc, out, msg, sizeof msg);
 	perr(p, line, "rule %s: bad regex: %s", r->name, msg);
 	return -1;
 }

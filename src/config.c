@@ -16,6 +16,7 @@
  */
 #include "config.h"
 #include "inireader.h"
+#include "regsafe.h"
 #include "rules.h"
 #include "units.h"
 #include "util.h"
@@ -671,17 +672,14 @@ p_match(void *obj, const struct key_spec *k, const char *v, char *err,
 {
 	struct cfg_worker *w = obj;
 	char msg[256];
-	int rc;
 
 	if (*v == '\0')
 		return fail(err, errlen, "expected a regular expression");
 	if (w->find == WORKER_FIND_MATCH)
 		return fail(err, errlen, "already set");	/* not reached */
-	rc = regcomp(&w->match_re, v, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		regerror(rc, &w->match_re, msg, sizeof msg);
+	if (regsafe_compile(&w->match_re, v, REG_EXTENDED | REG_NOSUB, msg,
+	    sizeof msg) != 0)
 		return fail(err, errlen, "bad regular expression: %s", msg);
-	}
 	/* find == MATCH is what tells config_free to regfree. */
 	w->find = WORKER_FIND_MATCH;
 	set_string(&w->match, xstrdup(v));
