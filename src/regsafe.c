@@ -64,10 +64,17 @@ cost_seq(const char **pp, int depth)
 {
 	const char *p = *pp;
 	double total = 0, last = 0, k;
+	int post = 0;	/* the last token was a repetition operator */
 
 	if (depth > REGSAFE_MAX_DEPTH)
 		return REGSAFE_MAX_COST + 1.0;
 	while (*p != '\0' && total <= REGSAFE_MAX_COST) {
+		/* POSIX leaves adjacent repetition operators undefined, and
+		 * glibc's answer can be exponential ("x++++", "($)+++") */
+		if (post && (*p == '*' || *p == '+' || *p == '?' ||
+		    (*p == '{' && p[1] >= '0' && p[1] <= '9')))
+			return REGSAFE_MAX_COST + 1.0;
+		post = *p == '*' || *p == '+' || *p == '?';
 		switch (*p) {
 		case ')':
 			if (depth > 0) {
@@ -122,6 +129,7 @@ cost_seq(const char **pp, int depth)
 				k = 1;
 			total += last * (k - 1);
 			last *= k;
+			post = 1;
 			break;
 		default:
 			p++;
@@ -150,9 +158,9 @@ regsafe_compile(regex_t *re, const char *pat, int cflags, char *err,
 	int rc;
 
 	if (regsafe_cost(pat) > REGSAFE_MAX_COST) {
-		snprintf(err, errlen, "too complex: its repetitions ('+', "
-		    "{m,n}, nested groups) would expand to more than %d copies",
-		    REGSAFE_MAX_COST);
+		snprintf(err, errlen, "too complex: repetition operators in a "
+		    "row, or repetitions ('+', {m,n}, nested groups) that would "
+		    "expand to more than %d copies", REGSAFE_MAX_COST);
 		return -1;
 	}
 	rc = regcomp(re, pat, cflags);

@@ -6,7 +6,9 @@
  * repetition and once more for each '+', so "x++++...+" or nested
  * bounds grow the compiled tree exponentially: a forty-character
  * pattern can ask for gigabytes.  regsafe_compile estimates that size
- * first and refuses what is too large, with a message.
+ * first and refuses what is too large, with a message.  Adjacent
+ * repetition operators ("x+*", "(a|$)+++"), which POSIX leaves undefined
+ * and which can make regcomp or regexec run for minutes, are refused too.
  */
 #ifndef MODELTOP_REGSAFE_H
 #define MODELTOP_REGSAFE_H
@@ -22,7 +24,8 @@
 /*
  * The estimated size of pat's compiled tree, in atoms (a literal, a
  * bracket expression, an escape...); at least REGSAFE_MAX_COST + 1 when it
- * is over the limit or nested deeper than REGSAFE_MAX_DEPTH.  Never fails.
+ * is over the limit, nested deeper than REGSAFE_MAX_DEPTH, or has two
+ * repetition operators in a row.  Never fails.
  */
 double regsafe_cost(const char *pat);
 

@@ -25,6 +25,8 @@ test_ordinary(void **state)
 		"(ab+)+",
 		"[]{}+]+",	/* inside a bracket nothing repeats */
 		"\\+\\+\\+\\+",
+		"a+b*c?d{2}",
+		"[a+]+",
 	};
 	regex_t re;
 	char err[256];
@@ -61,6 +63,14 @@ test_too_costly(void **state)
 	assert_int_equal(regsafe_compile(&re, pat, REG_EXTENDED, err,
 	    sizeof err), -1);
 	assert_non_null(strstr(err, "too complex"));
+	/* adjacent repetition operators (the fuzzer's hang: a group that
+	 * can match empty under six '+') */
+	assert_int_equal(regsafe_compile(&re, "Killed([[:space:]]|$)++++++y",
+	    REG_EXTENDED, err, sizeof err), -1);
+	assert_non_null(strstr(err, "in a row"));
+	assert_true(regsafe_cost("a+*") > REGSAFE_MAX_COST);
+	assert_true(regsafe_cost("a{2}{3}") > REGSAFE_MAX_COST);
+	assert_true(regsafe_cost("a?+") > REGSAFE_MAX_COST);
 	/* nested bounds multiply */
 	assert_int_equal(regsafe_compile(&re, "((a{100}){100}){100}",
 	    REG_EXTENDED, err, sizeof err), -1);
