@@ -801,6 +801,36 @@ judge_anomalies(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 	wa->health.anomaly_score = top;
 }
 
+/* Every OOM_EVERY_MS, the OOM kills in the worker's cgroup: an event and
+ * an incident when they went up.  Without a memory.events (cgroup v1, the
+ * root cgroup) it looks again a minute later, not every time. */
+static void
+check_oom(struct analysis *a, struct worker_analysis *wa, int64_t ts)
+{
+	struct worker *w = wa->w;
+	uint64_t kills;
+	char text[200];
+
+	if (ts - wa->oom_checked_ms < OOM_EVERY_MS)
+		return;
+	wa->oom_checked_ms = ts;
+	if (oom_kills(wa, w->pid, &kills) != 0) {
+		wa->oom_checked_ms = ts + OOM_RETRY_MS - OOM_EVERY_MS;
+		return;
+	}
+	if (wa->oom_known && kills > wa->oom_kills) {
+		snprintf(text, sizeof text, "the kernel OOM killer killed %llu "
+		    "process%s in the worker's cgroup",
+		    (unsigned long long)(kills - wa->oom_kills),
+		    kills - wa->oom_kills == 1 ? "" : "es");
+		engine_event(a->eng, w->name, EV_MEMORY, "%s", text);
+		trigger(a, w, INCIDENT_OOM, SEVERITY_CRITICAL, "raise-limit",
+		    text, NULL, NULL, 0, ts);
+	}
+	wa->oom_kills = kills;
+	wa->oom_known = 1;
+}
+
 void
 analysis_worker(struct analysis *a, struct worker *w, int64_t ts)
 {
@@ -826,32 +856,7 @@ analysis_worker(struct analysis *a, struct worker *w, int64_t ts)
 	    wa->fail_streak >= UNREACHABLE_TICKS, ts);
 
 	if (w->alive) {
-		uint64_t kills;
-
-		if (ts - wa->oom_checked_ms < OOM_EVERY_MS)
-			;
-		else if (wa->oom_checked_ms = ts,
-		    oom_kills(wa, w->pid, &kills) != 0) {
-			/* No memory.events (cgroup v1, the root cgroup):
-			 * look again a minute later, not every time. */
-			wa->oom_checked_ms = ts + OOM_RETRY_MS - OOM_EVERY_MS;
-		} else {
-			if (wa->oom_known && kills > wa->oom_kills) {
-				char text[200];
-
-				snprintf(text, sizeof text, "the kernel OOM "
-				    "killer killed %llu process%s in the "
-				    "worker's cgroup",
-				    (unsigned long long)(kills - wa->oom_kills),
-				    kills - wa->oom_kills == 1 ? "" : "es");
-				engine_event(a->eng, w->name, EV_MEMORY, "%s",
-				    text);
-				trigger(a, w, INCIDENT_OOM, SEVERITY_CRITICAL,
-				    "raise-limit", text, NULL, NULL, 0, ts);
-			}
-			wa->oom_kills = kills;
-			wa->oom_known = 1;
-		}
+		check_oom(a, wa, ts);
 		judge_memory(a, wa, ts);
 		judge_anomalies(a, wa, ts);
 	}

@@ -631,8 +631,13 @@ test_trickle_times_out(void **state)
 	free(url);
 }
 
-static void
-test_too_big(void **state)
+/*
+ * A 64 MB page scraped with a 1 MB cap, sent in the given mode: the scrape
+ * fails with want, soon, and the server cannot push the whole body.
+ * Returns the scraper's buffered peak.
+ */
+static size_t
+too_big(enum mode mode, const char *want)
 {
 	struct server v;
 	struct scraper *s = scraper_new();
@@ -641,18 +646,16 @@ test_too_big(void **state)
 	const size_t max = 1 << 20, huge = (size_t)64 << 20;
 	char *url;
 
-	server_start(&v, M_BIG, NULL, huge);
+	server_start(&v, mode, NULL, huge);
 	url = url_of(&v, "/metrics");
 	loop_init(&L);
 	assert_int_equal(scraper_start(s, 3, url, 10000, max), 0);
 	loop_run(s, &L, 1, 10000, MAXID);
 	assert_true(L.have[3]);
-	/* refused at its headers: nothing of the body is read */
-	expect_error(&L.r[3], &v, "body larger than 1.0M (Content-Length 64.0M)");
+	expect_error(&L.r[3], &v, want);
 	assert_int_equal(L.r[3].status, 200);
 	assert_true(L.r[3].duration_ms < 3000);
 	scraper_get_stats(s, &st);
-	assert_int_equal(st.buffered_peak, 0);
 	assert_int_equal(st.buffered, 0);
 	scraper_free(s);
 	server_stop(&v);
@@ -661,39 +664,25 @@ test_too_big(void **state)
 	assert_true(atomic_load(&v.sent) < huge / 2);
 	loop_free(&L);
 	free(url);
+	return st.buffered_peak;
+}
+
+static void
+test_too_big(void **state)
+{
+	/* refused at its headers: nothing of the body is read */
+	assert_int_equal(too_big(M_BIG,
+	    "body larger than 1.0M (Content-Length 64.0M)"), 0);
 }
 
 static void
 test_too_big_streamed(void **state)
 {
-	struct server v;
-	struct scraper *s = scraper_new();
-	struct scraper_stats st;
-	struct loop L;
-	const size_t max = 1 << 20, huge = (size_t)64 << 20;
-	char *url;
+	size_t peak = too_big(M_BIG_NOLEN, "body larger than 1.0M");
 
-	server_start(&v, M_BIG_NOLEN, NULL, huge);
-	url = url_of(&v, "/metrics");
-	loop_init(&L);
-	assert_int_equal(scraper_start(s, 3, url, 10000, max), 0);
-	loop_run(s, &L, 1, 10000, MAXID);
-	assert_true(L.have[3]);
-	expect_error(&L.r[3], &v, "body larger than 1.0M");
-	assert_int_equal(L.r[3].status, 200);
-	assert_true(L.r[3].duration_ms < 3000);
-	scraper_get_stats(s, &st);
 	/* The buffer filled up to the cap and not a byte past it. */
-	assert_true(st.buffered_peak > max / 2);
-	assert_true(st.buffered_peak <= max + 1);
-	assert_int_equal(st.buffered, 0);
-	scraper_free(s);
-	server_stop(&v);
-	/* Aborted early: the server could not push the whole body. */
-	fprintf(stderr, "too big: server wrote %zu of %zu bytes\n", atomic_load(&v.sent), huge);
-	assert_true(atomic_load(&v.sent) < huge / 2);
-	loop_free(&L);
-	free(url);
+	assert_true(peak > (1 << 20) / 2);
+	assert_true(peak <= (1 << 20) + 1);
 }
 
 static void
