@@ -160,6 +160,7 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
 #define CHUNK_ID_BITS		22
 #define MAX_SERIES_ID		(((int64_t)1 << CHUNK_ID_BITS) - 1)
 #define MAX_SEAL_ID		(((int64_t)1 << (62 - CHUNK_ID_BITS)) - 1)
+#define SERIES_ID_SLACK		1024	/* a reader's tolerance for holes in the ids */
 #define INT_LIMIT		9007199254740992.0	/* 2^53 */
 /* While commits fail, at most this many points (24 bytes each) and
  * events are held in memory for the retry; beyond, the oldest go. */
@@ -258,6 +259,7 @@ struct store {
 
 	sqlite3_stmt	*q_tail_ins, *q_tail_load, *q_chunk_ins, *q_seal_ins;
 	sqlite3_stmt	*q_event_ins, *q_series_ins, *q_seals_win, *q_page_count;
+	sqlite3_stmt	*q_seals_over, *q_seals_next;
 	sqlite3_stmt	*q_chunks_range;
 };
 
@@ -717,8 +719,13 @@ series_load(struct store *st)
 		const char *l = (const char *)sqlite3_column_text(q, 3);
 		size_t ll = (size_t)sqlite3_column_bytes(q, 3);
 
-		/* ids index an array: refuse absurd ones from a bad file */
-		if (id <= 0 || id > MAX_SERIES_ID) {
+		/* ids index an array: refuse absurd ones from a bad file.
+		 * The store hands them out one by one from 1 and never
+		 * deletes a series, so a recording's ids have no holes; a
+		 * few are allowed, but not the half-gigabyte array that
+		 * one damaged id near MAX_SERIES_ID would cost. */
+		if (id <= 0 || id > MAX_SERIES_ID ||
+		    (uint64_t)id > st->nents + 1 + SERIES_ID_SLACK) {
 			seterr(st, "%s: damaged recording (series id %lld)",
 			    st->path, (long long)id);
 			sqlite3_finalize(q);
@@ -1110,6 +1117,8 @@ store_free(struct store *st)
 	sqlite3_finalize(st->q_event_ins);
 	sqlite3_finalize(st->q_series_ins);
 	sqlite3_finalize(st->q_seals_win);
+	sqlite3_finalize(st->q_seals_over);
+	sqlite3_finalize(st->q_seals_next);
 	sqlite3_finalize(st->q_page_count);
 	sqlite3_finalize(st->q_chunks_range);
 	if (st->db != NULL)
@@ -2486,6 +2495,69 @@ store_span(struct store *st, int64_t *first_ms, int64_t *last_ms)
 	*first_ms = lo;
 	*last_ms = hi;
 	return 0;
+}
+
+int
+store_next_time(struct store *st, int64_t sid, int64_t after_ms,
+    int64_t *next_ms)
+{
+	sqlite3_stmt *q;
+	int64_t next = INT64_MAX;
+	int rc;
+
+	if (after_ms == INT64_MAX)
+		return 1;
+	/* a seal that began at or before after_ms and ends past it */
+	q = prep(st, &st->q_seals_over, "SELECT 1 FROM seals WHERE t_min >= ?1 "
+	    "AND t_min <= ?2 AND t_max > ?2 AND id <= ?3 LIMIT 1");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, sat_sub(after_ms, st->span_max_ms));
+	sqlite3_bind_int64(q, 2, after_ms);
+	sqlite3_bind_int64(q, 3, st->seal_id);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		next = after_ms + 1;
+	else if (rc != SQLITE_DONE)
+		goto fail;
+	else {
+		/* else the first seal that begins after it */
+		q = prep(st, &st->q_seals_next, "SELECT t_min FROM seals WHERE "
+		    "t_min > ?1 AND id <= ?2 ORDER BY t_min LIMIT 1");
+		if (q == NULL)
+			return -1;
+		sqlite3_bind_int64(q, 1, after_ms);
+		sqlite3_bind_int64(q, 2, st->seal_id);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			next = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			goto fail;
+	}
+	/* the series' open chunk, point by point (in memory) */
+	if (sid > 0 && (size_t)sid < st->nopen && st->open[sid].n > 0 &&
+	    chunk_enc_max_ts(&st->open[sid]) > after_ms) {
+		const uint8_t *data;
+		struct chunk_dec d;
+		int64_t ts;
+		double v;
+		size_t len;
+
+		data = chunk_enc_bytes(&st->open[sid], &len);
+		if (chunk_dec_init(&d, data, len) == 0)
+			while (chunk_dec_next(&d, &ts, &v) == 1)
+				if (ts > after_ms && ts < next)
+					next = ts;
+	}
+	if (next == INT64_MAX)
+		return 1;
+	*next_ms = next;
+	return 0;
+fail:
+	sqlerr(st, "reading");
+	return -1;
 }
 
 const char *

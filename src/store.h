@@ -146,6 +146,14 @@ int store_events_each(struct store *st, int64_t from_ms, int64_t to_ms,
     store_event_fn fn, void *ctx);
 /* Time of the first and last point: 0, or 1 when there is none. */
 int store_span(struct store *st, int64_t *first_ms, int64_t *last_ms);
+/* Where the next point of a series after after_ms may lie: a lower bound
+ * in *next_ms, no point of the series lies in (after_ms, *next_ms).  It
+ * is after_ms + 1 when a seal (they hold every series) reaches past
+ * after_ms from at or before it.  0, 1 when nothing lies after after_ms,
+ * -1 on a read error.  Lets a reader step over hours with nothing in
+ * them at once. */
+int store_next_time(struct store *st, int64_t series_id, int64_t after_ms,
+    int64_t *next_ms);
 /* Reader: pick up what a live writer committed since open or the last
  * refresh (new series, new tail rows, newly sealed chunks).  0 or -1.
  * A writer has nothing to do. */

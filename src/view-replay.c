@@ -465,8 +465,9 @@ scan_slice(struct view_replay *vr, int64_t until)
 	struct gapscan g = { vr, 0, vr->ref_last, NULL, 0, 0 };
 	size_t i;
 
-	store_read(vr->st, vr->ref_sid, vr->scan_pos == INT64_MIN ? INT64_MIN :
-	    vr->scan_pos + 1, until, gap_point, &g);
+	if (store_read(vr->st, vr->ref_sid, vr->scan_pos == INT64_MIN ?
+	    INT64_MIN : vr->scan_pos + 1, until, gap_point, &g) < 0)
+		until = vr->last;	/* a damaged file: the scan ends */
 	if (vr->ref_last == 0 && g.first != 0)
 		/* the reference worker may have come later */
 		gap_check(vr, vr->first, g.first);
@@ -490,9 +491,25 @@ scan_gaps(struct view_replay *vr, int64_t budget_ms)
 	if (!scanning(vr))
 		return 0;
 	do {
-		until = vr->scan_pos == INT64_MIN ? vr->first : vr->scan_pos;
-		until = until > vr->last - SCAN_SLICE_MS ? vr->last :
-		    until + SCAN_SLICE_MS;
+		int64_t from = vr->scan_pos == INT64_MIN ? vr->first :
+		    vr->scan_pos, next;
+
+		/* hours with nothing in them (a recorder stopped for the
+		 * weekend, a damaged time) are stepped over in one go: the
+		 * gap they make shows when the next point comes */
+		if (vr->scan_pos != INT64_MIN) {
+			int rc = store_next_time(vr->st, vr->ref_sid, from, &next);
+
+			/* nothing more, or a damaged file: the scan ends */
+			if (rc != 0 || next - 1 >= vr->last)
+				vr->scan_pos = from = vr->last;
+			else if (next - 1 > from)
+				vr->scan_pos = from = next - 1;
+			if (!scanning(vr))
+				break;
+		}
+		until = from > vr->last - SCAN_SLICE_MS ? vr->last :
+		    from + SCAN_SLICE_MS;
 		scan_slice(vr, until);
 	} while (scanning(vr) && util_mono_ms() < end);
 	return vr->ngaps != before || !scanning(vr);

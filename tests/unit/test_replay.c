@@ -695,6 +695,59 @@ test_empty(void **state)
 	view_free(v);
 }
 
+/* A recording with a thousand years between two stretches (a damaged
+ * clock, or a recorder stopped for a long time) is scanned for gaps at
+ * open in one step per stretch, not an hour at a time: the gap shows at
+ * once, from a reader of the live file (the newest points in the open
+ * chunk) and of the closed one (all sealed). */
+static void
+test_long_pause(void **state)
+{
+	const int64_t far = T0 + 1000LL * 365 * 86400 * S;
+	struct fixture *f = *state;
+	char err[256];
+	struct store *st = store_open(f->path, STORE_WRITE, err, sizeof err);
+	const struct view_gap *g;
+	struct view_play p;
+	struct view *v;
+	int64_t next, id;
+	int k, pass;
+
+	assert_non_null(st);
+	store_set_chunk_limits(st, 16, 3600 * 1000);
+	id = sid(st, "a", "up", NULL);
+	for (k = 0; k < 40; k++) {
+		store_append(st, id, AT(k), 1);
+		assert_int_equal(store_commit(st, err, sizeof err), 0);
+	}
+	for (k = 0; k < 40; k++) {
+		store_append(st, id, far + k * S, 1);
+		assert_int_equal(store_commit(st, err, sizeof err), 0);
+	}
+	/* the writer's own answers: inside a stretch the next millisecond,
+	 * between them the next stretch, after the last nothing */
+	assert_int_equal(store_next_time(st, id, AT(5), &next), 0);
+	assert_int_equal(next, AT(5) + 1);
+	assert_int_equal(store_next_time(st, id, AT(39), &next), 0);
+	assert_int_equal(next, far);
+	assert_int_equal(store_next_time(st, id, far + 38 * S, &next), 0);
+	assert_true(next > far + 38 * S && next <= far + 39 * S);
+	assert_int_equal(store_next_time(st, id, far + 39 * S, &next), 1);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			store_close(st);
+			st = NULL;
+		}
+		v = open_view(f->path, INT64_MAX);
+		assert_int_equal(view_play(v, &p), 0);
+		assert_int_equal(p.scanning, 0);
+		assert_int_equal(view_gaps(v, &g), 1);
+		assert_int_equal(g[0].from_ms, AT(39));
+		assert_int_equal(g[0].to_ms, far);
+		view_free(v);
+	}
+}
+
 /* The time bar's columns. */
 static void
 test_timebar_cells(void **state)
@@ -754,6 +807,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_only, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_pause, setup,
+		    teardown),
 		cmocka_unit_test(test_timebar_cells),
 	};
 

@@ -1048,6 +1048,18 @@ test_damaged_file(void **state)
 		store_integrity_check(st, err, sizeof err);
 		store_close(st);
 	}
+	/* a series id far past the others (ids have no holes) is refused,
+	 * not an array of four million open chunks */
+	{
+		char *cmd = xasprintf("cp %s %s && sqlite3 %s \"UPDATE series "
+		    "SET id = 4000000 WHERE id = 20\"", path, copy, copy);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	assert_null(store_open(copy, STORE_READ, err, sizeof err));
+	assert_non_null(strstr(err, copy));
+	assert_non_null(strstr(err, "damaged recording (series id 4000000)"));
 	pts_free(&p);
 	free(path);
 	free(copy);
