@@ -65,6 +65,19 @@ struct memory {
 	int		 list_y, list_rows;
 };
 
+/* The GPU column shows only where GPU memory is sampled (NVML found a
+ * driver, or a recording has the figure): 1 when any worker has it. */
+static int
+any_gpu(const struct memory *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nw; i++)
+		if (!isnan(m->w[i].gpu_bytes))
+			return 1;
+	return 0;
+}
+
 /* Kinds of event that say something about memory. */
 static int
 memory_event(const char *kind)
@@ -285,6 +298,7 @@ detail_line(int i, const struct view_worker *vw, int named, char *buf,
 	const char *suffix;
 	const char *reason = vw->risk_reason != NULL ? vw->risk_reason : "";
 	const char *mitigation = vw->mitigation != NULL ? vw->mitigation : "";
+	const char *gpu;
 	double per;
 
 	*role = UC_NORMAL;
@@ -293,7 +307,12 @@ detail_line(int i, const struct view_worker *vw, int named, char *buf,
 		fmt_bytes(vw->rss_bytes, a, sizeof a);
 		fmt_bytes(vw->pss_bytes, b, sizeof b);
 		fmt_bytes(vw->swap_bytes, c, sizeof c);
-		fmt_bytes(vw->gpu_bytes, d, sizeof d);
+		/* GPU memory where it is sampled */
+		if (isnan(vw->gpu_bytes))
+			d[0] = '\0';
+		else
+			fmt_bytes(vw->gpu_bytes, d, sizeof d);
+		gpu = isnan(vw->gpu_bytes) ? "" : "  GPU ";
 		if (!isnan(vw->limit_bytes) && vw->limit_bytes > 0 &&
 		    !isnan(vw->rss_bytes)) {
 			char lim[FMT_MAX], pct[FMT_MAX];
@@ -302,12 +321,12 @@ detail_line(int i, const struct view_worker *vw, int named, char *buf,
 			fmt_percent(100 * vw->rss_bytes / vw->limit_bytes, pct,
 			    sizeof pct);
 			snprintf(buf, len, "%s%sRSS %s of %s (%s)  PSS %s  "
-			    "swap %s  GPU %s", named ? vw->name : "",
-			    named ? ": " : "", a, lim, pct, b, c, d);
+			    "swap %s%s%s", named ? vw->name : "",
+			    named ? ": " : "", a, lim, pct, b, c, gpu, d);
 		} else
 			snprintf(buf, len, "%s%sRSS %s (no limit)  PSS %s  "
-			    "swap %s  GPU %s", named ? vw->name : "",
-			    named ? ": " : "", a, b, c, d);
+			    "swap %s%s%s", named ? vw->name : "",
+			    named ? ": " : "", a, b, c, gpu, d);
 		break;
 	case D_GROWTH:
 		if (isnan(vw->rss_slope)) {
@@ -536,7 +555,8 @@ memory_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 	draw_title(m, ui, win, w);
 	if (h < 2)
 		return;
-	table_layout(cols, C_COUNT, w, &l);
+	/* C_GPU is the last column: without GPU figures it is left out */
+	table_layout(cols, any_gpu(m) ? C_COUNT : C_GPU, w, &l);
 	table_draw_header(win, 1, 0, cols, &l, -1, 0, ui_attr(UC_TITLE),
 	    ui->glyphs);
 	if (m->nw == 0) {

@@ -236,6 +236,26 @@ check "NO_COLOR: no colour escapes in capture-pane -e" no_colours
 quit_ok >/dev/null
 
 # ------------------------------------------------------------------
+# GPU memory: the memory panel has a GPU column only where NVML answers
+# (here the stand-in library, with 2 GiB for alpha).
+gpu_header() { tmux_capture | grep -qE 'NAME +RSS .* RISK +GPU'; }
+run 200 50 xterm-256color MODELTOP_NVML_LIB=/nonexistent/libnvidia-ml.so.1
+fleet_up >/dev/null
+tmux_keys 4
+check "no NVML: the memory panel" tmux_wait 5 "Memory: 3 workers"
+check "no NVML: no GPU column" eval '! gpu_header'
+check "no NVML: no GPU in the details" lacks "GPU"
+quit_ok >/dev/null
+run 200 50 xterm-256color MODELTOP_NVML_LIB=$BUILD/tests/libnvidia-ml.so.1 \
+    FAKE_NVML_PROCS=$(cat "$T/alpha.pid"):2147483648
+fleet_up >/dev/null
+tmux_keys 4
+check "NVML: a GPU column" eval 'tmux_wait 5 "Memory: 3 workers" && gpu_header'
+check "NVML: alpha's 2 GiB in its row" eval 'wait_for 5 eval "tmux_capture | grep -qE \"│alpha .* 2\.00G *\$\""'
+check "NVML: and in its details" tmux_wait 5 "GPU 2.00G"
+quit_ok >/dev/null
+
+# ------------------------------------------------------------------
 # A worker killed with SIGKILL shows as down within two intervals.
 tmux_start 80 24 "cd $T && env -u NO_COLOR TERM=xterm-256color $MODELTOP -c $T/slow.ini"
 check "500ms: three workers up" fleet_up
