@@ -1,8 +1,8 @@
 /*
  * memhealth.c -- RSS growth, leak verdict, time to the limit, risk.
  *
- * The points live in a ring written twice (at i and i + MEMHEALTH_POINTS)
- * so that the window is always one contiguous run.  The regression comes
+ * The points live in a ring of MEMHEALTH_POINTS; AT() is the index of
+ * the k-th oldest.  The regression comes
  * from running sums (O(1) per point added or dropped), re-centred on the
  * window's mean every MEMHEALTH_RECENTRE points so that rounding cannot
  * build up.  The texts are rebuilt only when a figure they show changes:
@@ -64,24 +64,27 @@ memhealth_mitigation_name(int mitigation)
 	return names[mitigation];
 }
 
+/* The ring index of the k-th oldest point of the window. */
+#define AT(m, k)	(((m)->start + (k)) % MEMHEALTH_POINTS)
+
 /* Sum the window again about its mean. */
 static void
 recentre(struct memhealth *m)
 {
 	double mt = 0, mv = 0;
-	int i;
+	int k;
 
-	for (i = m->start; i < m->start + m->n; i++) {
-		mt += m->t[i];
-		mv += m->v[i];
+	for (k = 0; k < m->n; k++) {
+		mt += m->t[AT(m, k)];
+		mv += m->v[AT(m, k)];
 	}
 	if (m->n > 0) {
 		mt /= m->n;
 		mv /= m->n;
 	}
 	stats_linsum_init(&m->sums, mt, mv);
-	for (i = m->start; i < m->start + m->n; i++)
-		stats_linsum_add(&m->sums, m->t[i], m->v[i]);
+	for (k = 0; k < m->n; k++)
+		stats_linsum_add(&m->sums, m->t[AT(m, k)], m->v[AT(m, k)]);
 	m->pushes = 0;
 }
 
@@ -106,9 +109,9 @@ push(struct memhealth *m, int64_t ts_ms, double rss)
 	if (m->n == MEMHEALTH_POINTS)
 		drop_oldest(m);
 	t = (double)(ts_ms - m->origin_ms) / 1000;
-	i = (m->start + m->n) % MEMHEALTH_POINTS;
-	m->t[i] = m->t[i + MEMHEALTH_POINTS] = t;
-	m->v[i] = m->v[i + MEMHEALTH_POINTS] = rss;
+	i = AT(m, m->n);
+	m->t[i] = t;
+	m->v[i] = rss;
 	m->n++;
 	m->last_ms = ts_ms;
 	stats_linsum_add(&m->sums, t, rss);
@@ -461,8 +464,7 @@ memhealth_update(struct memhealth *m, const struct memhealth_input *in,
 	limit = isfinite(in->limit) && in->limit > 0 ? in->limit : NAN;
 	out->limit_pct = 100 * out->rss / limit;
 	out->points = m->n;
-	out->span_s = m->n > 1 ? m->t[m->start + m->n - 1] - m->t[m->start] :
-	    0;
+	out->span_s = m->n > 1 ? m->t[AT(m, m->n - 1)] - m->t[m->start] : 0;
 	out->slope = out->slope_se = out->r2 = NAN;
 	out->slope_lo = out->slope_hi = NAN;
 	out->ttl_s = out->ttl_lo_s = out->ttl_hi_s = NAN;
@@ -495,7 +497,7 @@ memhealth_update(struct memhealth *m, const struct memhealth_input *in,
 		if (out->rss >= limit)
 			out->ttl_s = out->ttl_lo_s = out->ttl_hi_s = 0;
 		else if (out->growing) {
-			double tn = m->t[m->start + m->n - 1], dt, level, w;
+			double tn = m->t[AT(m, m->n - 1)], dt, level, w;
 
 			dt = tn - lr.t_mean;
 			level = lr.intercept + lr.slope * (tn - lr.t_first);

@@ -47,10 +47,9 @@ struct memhealth {
 	int	 start, n;	/* the window is t[start .. start + n) */
 	int	 pushes;	/* since the sums were last re-centred */
 	struct stats_linsum sums;	/* of the window's points */
-	/* each point is written at i and i + MEMHEALTH_POINTS, so the
-	 * window is always one contiguous run */
-	double	 t[2 * MEMHEALTH_POINTS];	/* seconds since origin_ms */
-	double	 v[2 * MEMHEALTH_POINTS];	/* RSS bytes */
+	/* a ring: the window is t[start], t[(start + 1) % N], ... */
+	double	 t[MEMHEALTH_POINTS];	/* seconds since origin_ms */
+	double	 v[MEMHEALTH_POINTS];	/* RSS bytes */
 	/* the texts of the last update, and what they were made from:
 	 * rebuilt only when a figure they show has changed */
 	int	 text_valid;
