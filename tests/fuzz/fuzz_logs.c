@@ -42,6 +42,7 @@
 #include "classify.h"
 #include "config.h"
 #include "memfile.h"
+#include "regsafe.h"
 #include "traceback.h"
 #include "util.h"
 
@@ -165,6 +166,7 @@ fuzz_regex(const char *data, size_t size)
 	struct class_match m;
 	struct buf rule = {0};
 	regex_t want;
+	char err[256];
 	int expect, got;
 
 	if (strlen(copy) != size)	/* NULs: not a C string */
@@ -172,7 +174,10 @@ fuzz_regex(const char *data, size_t size)
 	re = strtok_r(copy, "\n", &save);
 	if (re == NULL || !carriable(re))
 		goto out;
-	if (regcomp(&want, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) != 0)
+	/* what the rule file will take: glibc's regcomp, behind the
+	 * complexity guard that every user regex goes through */
+	if (regsafe_compile(&want, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE,
+	    err, sizeof err) != 0)
 		goto out;
 	buf_printf(&rule, "[rule f]\nmatch = %s\nclass = data\n", re);
 	memfile_set(&rule_file, rule.data, rule.len);
