@@ -28,6 +28,8 @@
 #define RETIRE_AFTER_MS		(5 * 60 * 1000)
 #define RETENTION_EVERY_MS	(60 * 1000)
 #define CLOCK_TOLERANCE_MS	1000
+/* a tick within this of its place on the grid is stamped with it */
+#define TICK_SNAP_MS		20
 #define CGROUP_LIMIT_EVERY_MS	(30 * 1000)
 #define PIDFILE_EVERY		5	/* ticks between looks at a pid file */
 #define SCRAPE_HOLD_MS		10	/* batch scrape answers (see engine_pollfds) */
@@ -836,6 +838,20 @@ tick_time(struct engine *eng, int64_t mono)
 		    (long long)(wall - expect));
 	else if (eng->clock_behind)
 		engine_event(eng, NULL, EV_CLOCK, "wall clock caught up");
+	else {
+		/* on time: the tick's place on the interval grid, not the
+		 * millisecond or two of wake-up jitter, which would cost
+		 * every series about 6 bits a point to store (a timestamp
+		 * is a delta of deltas: on the grid it is one bit) */
+		int64_t grid = eng->tick_ms + eng->interval_ms;
+		int64_t snap = eng->interval_ms / 10 < TICK_SNAP_MS ?
+		    eng->interval_ms / 10 : TICK_SNAP_MS;
+
+		if (wall >= grid - snap && wall <= grid + snap) {
+			eng->clock_behind = 0;
+			return grid;
+		}
+	}
 	eng->clock_behind = 0;
 	return wall > eng->tick_ms ? wall : eng->tick_ms + 1;
 }
