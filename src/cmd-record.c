@@ -32,6 +32,9 @@
 #include "util.h"
 
 #define MAX_FDS 512
+/* the in-memory history of a recorder (the engine keeps 15 minutes for a
+ * console's charts) */
+#define RECORD_HISTORY_MS	(2 * 60 * 1000)
 
 static void
 print_event(void *ctx, const struct engine_event *ev)
@@ -150,6 +153,9 @@ record_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&eo, 0, sizeof eo);
 	eo.db = dbpath;
 	eo.only_uid = (uid_t)-1;
+	/* no charts to draw: memory needs only what the analysis reads
+	 * (30 s windows); the recording has everything */
+	eo.history_ms = RECORD_HISTORY_MS;
 	if (!quiet) {
 		eo.on_event = print_event;
 		eo.on_event_ctx = ctx->err;
