@@ -937,6 +937,9 @@ console_resize(struct console *c, int rows, int cols)
 	if (!c->screen)
 		return;
 	free_windows(c);
+	/* the panels are parts of stdscr: it must have the size laid out */
+	if (getmaxy(stdscr) != rows || getmaxx(stdscr) != cols)
+		resizeterm(rows, cols);
 	if (cols < CONSOLE_MIN_COLS || rows < CONSOLE_MIN_ROWS) {
 		c->layout = LAYOUT_TOO_SMALL;
 		return;

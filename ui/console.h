@@ -189,7 +189,8 @@ int console_screen_open(struct console *c, const char *term, FILE *out,
     FILE *in, char *err, size_t errlen);
 /* Tear the screen down (endwin, free the windows). */
 void console_screen_close(struct console *c);
-/* Lay the screen out again for rows x cols (after a resize). */
+/* Lay the screen out again for rows x cols (after a resize); curses'
+ * screen is resized to match first when it is not that size. */
 void console_resize(struct console *c, int rows, int cols);
 /* Draw a frame when something changed (c->dirty) and send it with one
  * doupdate(); draws everything when full is set. */
