@@ -36,13 +36,14 @@ static const struct table_col cols[C_COUNT] = {
 	[C_RSS] =	{ "RSS", 6, 6, 1, 0, 0 },
 	[C_USE] =	{ "USE", 6, 20, 0, 0, 3 },
 	[C_PSS] =	{ "PSS", 6, 6, 1, 0, 7 },
-	[C_SWAP] =	{ "SWAP", 6, 6, 1, 0, 5 },
+	[C_SWAP] =	{ "SWAP", 6, 6, 1, 0, 6 },
 	[C_LIMIT] =	{ "LIMIT", 6, 6, 1, 0, 4 },
 	[C_GROWTH] =	{ "GROWTH", 9, 9, 1, 0, 2 },
 	[C_LEAK] =	{ "LEAK", 4, 4, 0, 0, 0 },
 	[C_TTL] =	{ "TO LIMIT", 8, 8, 1, 0, 1 },
 	[C_RISK] =	{ "RISK", 4, 8, 0, 0, 0 },
-	[C_GPU] =	{ "GPU", 6, 6, 1, 0, 6 },
+	/* where it is there at all, GPU memory outranks swap */
+	[C_GPU] =	{ "GPU", 6, 6, 1, 0, 5 },
 };
 
 static const char *const risk_names[] = {

@@ -9,7 +9,8 @@
 # an idle one that holds none, records both for 8 ticks with
 # `modeltop record`, and compares the recorded gpu_memory_bytes with what
 # nvidia-smi reports for the same pid.  Also draws the console once (under
-# script(1), when there is one) so that the GPU column can be looked at.
+# script(1), when there is one) on the memory panel, where the GPU column
+# is, to be looked at: replay console.raw in a 160x40 terminal.
 # Everything it saw goes to OUTDIR (default /tmp/nvml_check); the last line
 # is "nvml_check: PASS ..." or "nvml_check: FAIL ...", the exit status 0 or 1.
 set -u
@@ -77,12 +78,12 @@ cat "$out/gpu_memory.csv"
     >"$out/up.csv"
 
 if command -v script >/dev/null 2>&1; then
-	echo "== the console, one frame at 160x40"
+	echo "== the console at 160x40: the fleet, then the memory panel (4)"
 	# --foreground: in the background process group of the pty the
 	# console would stop at its first read of the terminal
-	sleep 8 | TERM=xterm-256color script -qfc "stty rows 40 cols 160; \
-	    timeout --foreground -s INT 6 $bin -c $work/gpu.ini" /dev/null \
-	    >"$out/console.raw" 2>&1
+	{ sleep 3; printf 4; sleep 5; } | TERM=xterm-256color script -qfc \
+	    "stty rows 40 cols 160; timeout --foreground -s INT 6 $bin -c \
+	    $work/gpu.ini" /dev/null >"$out/console.raw" 2>&1
 	echo "console bytes: $(wc -c <"$out/console.raw")"
 fi
 
