@@ -145,53 +145,29 @@ figures_role(struct series *s)
 	return s->role;
 }
 
-struct increase {
-	int	n;
-	int64_t	first_ms, last_ms;
-	double	prev, sum;
-};
-
-static int
-increase_step(void *ctx, int64_t ts_ms, double v)
-{
-	struct increase *in = ctx;
-
-	if (isnan(v))
-		return 0;
-	if (in->n == 0)
-		in->first_ms = ts_ms;
-	else
-		in->sum += v >= in->prev ? v - in->prev : v;
-	in->last_ms = ts_ms;
-	in->prev = v;
-	in->n++;
-	return 0;
-}
-
 /* Increase of a counter over the window; -1 with fewer than two points. */
 static int
-window_increase(const struct series *s, int64_t from, int64_t to,
-    double *out)
+window_increase(struct series *s, int64_t from, int64_t to, double *out)
 {
-	struct increase in = {0};
+	struct series_increase in;
 
-	series_each(s, from, to, increase_step, &in);
+	series_increase(s, from, to, &in);
 	if (in.n < 2)
 		return -1;
-	*out = in.sum;
+	*out = in.increase;
 	return 0;
 }
 
 /* Per-second rate of a counter over the part of the window it covers. */
 static int
-window_rate(const struct series *s, int64_t from, int64_t to, double *out)
+window_rate(struct series *s, int64_t from, int64_t to, double *out)
 {
-	struct increase in = {0};
+	struct series_increase in;
 
-	series_each(s, from, to, increase_step, &in);
+	series_increase(s, from, to, &in);
 	if (in.n < 2 || in.last_ms <= in.first_ms)
 		return -1;
-	*out = in.sum * 1000.0 / (double)(in.last_ms - in.first_ms);
+	*out = in.increase * 1000.0 / (double)(in.last_ms - in.first_ms);
 	return 0;
 }
 

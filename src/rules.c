@@ -912,32 +912,13 @@ resolve(struct rules *r, struct series_reg *reg, struct rworker *w,
 /* ------------------------------------------------------------------ */
 /* Values */
 
-struct increase {
-	int		 n;
-	double		 prev, sum;
-};
-
-static int
-increase_step(void *ctx, int64_t ts_ms, double v)
-{
-	struct increase *in = ctx;
-
-	if (isnan(v))
-		return 0;
-	if (in->n > 0)
-		in->sum += v >= in->prev ? v - in->prev : v;
-	in->prev = v;
-	in->n++;
-	return 0;
-}
-
 /* The rule's value on this worker now; NAN when unknown. */
 static double
 value_of(const struct rrule *rr, struct series_reg *reg, struct rstate *rs,
     int64_t now_ms)
 {
 	struct series *s;
-	struct increase in;
+	struct series_increase in;
 	double v = NAN, x;
 	int have = 0;
 	size_t i;
@@ -980,13 +961,11 @@ value_of(const struct rrule *rr, struct series_reg *reg, struct rstate *rs,
 		for (i = 0; i < rs->nb; i++)
 			rs->b[i].count = 0;
 		for (i = 0; i < rs->n; i++) {
-			memset(&in, 0, sizeof in);
-			series_each(series_at(reg, rs->idx[i]),
-			    now_ms - RULES_WINDOW_MS, now_ms, increase_step,
-			    &in);
+			series_increase(series_at(reg, rs->idx[i]),
+			    now_ms - RULES_WINDOW_MS, now_ms, &in);
 			if (in.n < 2)
 				continue;
-			rs->b[rs->slot[i]].count += in.sum;
+			rs->b[rs->slot[i]].count += in.increase;
 			have = 1;
 		}
 		if (!have)

@@ -15,9 +15,30 @@
 
 struct series_chunk {
 	struct series_chunk *next;
-	int64_t		 first_ms, last_ms;
+	int64_t		 min_ms, max_ms;	/* oldest and newest point times */
 	size_t		 len;
 	uint8_t		 data[];
+};
+
+/*
+ * The newest points of a series as appended, for windows read every
+ * tick (figures, rules).  evicted_max is the newest time of any point not
+ * in the ring (appended before the ring was made, or pushed out of it):
+ * while it is below a window's start, the ring holds every point of the
+ * window, in append order, whatever the clock did.
+ */
+#define RECENT_MIN	16
+#define RECENT_MAX	1024
+
+struct recent_point {
+	int64_t		 ts;
+	double		 v;
+};
+
+struct series_recent {
+	uint32_t	 cap, n, head;	/* head: where the next point goes */
+	int64_t		 evicted_max;
+	struct recent_point pt[];
 };
 
 struct series_reg {
@@ -66,6 +87,7 @@ series_free(struct series *s)
 		free(c);
 	}
 	chunk_enc_free(&s->open);
+	free(s->recent);
 	free(s->worker_name);
 	free(s->metric);
 	free(s->labels);
@@ -179,6 +201,19 @@ series_reg_bytes(const struct series_reg *reg)
 }
 
 static void
+recent_push(struct series_recent *r, int64_t ts_ms, double v)
+{
+	if (r->n == r->cap) {
+		if (r->pt[r->head].ts > r->evicted_max)
+			r->evicted_max = r->pt[r->head].ts;
+	} else
+		r->n++;
+	r->pt[r->head].ts = ts_ms;
+	r->pt[r->head].v = v;
+	r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
+}
+
+static void
 seal(struct series_reg *reg, struct series *s)
 {
 	struct series_chunk *c;
@@ -188,8 +223,8 @@ seal(struct series_reg *reg, struct series *s)
 	p = chunk_enc_bytes(&s->open, &len);
 	c = xmalloc(sizeof *c + len);
 	c->next = NULL;
-	c->first_ms = chunk_enc_first_ts(&s->open);
-	c->last_ms = chunk_enc_last_ts(&s->open);
+	c->min_ms = chunk_enc_min_ts(&s->open);
+	c->max_ms = chunk_enc_max_ts(&s->open);
 	c->len = len;
 	memcpy(c->data, p, len);
 	if (s->sealed_tail != NULL)
@@ -209,7 +244,7 @@ expire(struct series_reg *reg, struct series *s, int64_t now_ms)
 	/* A chunk goes once its newest point has left the window.  The
 	 * wall clock may step backwards, so compare with the newest point
 	 * appended rather than trusting chunk order alone. */
-	while ((c = s->sealed) != NULL && c->last_ms < now_ms - reg->window_ms) {
+	while ((c = s->sealed) != NULL && c->max_ms < now_ms - reg->window_ms) {
 		s->sealed = c->next;
 		if (s->sealed == NULL)
 			s->sealed_tail = NULL;
@@ -233,6 +268,8 @@ series_append(struct series_reg *reg, struct series *s, int64_t ts_ms,
 	if (s->npoints < 2)
 		s->npoints++;
 
+	if (s->recent != NULL)
+		recent_push(s->recent, ts_ms, v);
 	chunk_enc_append(&s->open, ts_ms, v);
 	if (chunk_enc_count(&s->open) >= SERIES_CHUNK_POINTS) {
 		seal(reg, s);
@@ -254,39 +291,111 @@ series_rate(const struct series *s, double *rate)
 	return 0;
 }
 
-struct rate_walk {
-	int		n;
-	int64_t		first_ms, last_ms;
-	double		prev, increase;
+static void
+increase_add(struct series_increase *in, int64_t ts_ms, double v,
+    double *prev)
+{
+	if (isnan(v))
+		return;
+	if (in->n == 0)
+		in->first_ms = ts_ms;
+	else
+		in->increase += v >= *prev ? v - *prev : v;
+	in->last_ms = ts_ms;
+	*prev = v;
+	in->n++;
+}
+
+struct increase_walk {
+	struct series_increase *in;
+	double		 prev;
 };
 
 static int
-rate_step(void *ctx, int64_t ts_ms, double v)
+increase_step(void *ctx, int64_t ts_ms, double v)
 {
-	struct rate_walk *w = ctx;
+	struct increase_walk *w = ctx;
 
-	if (isnan(v))
-		return 0;
-	if (w->n == 0)
-		w->first_ms = ts_ms;
-	else
-		w->increase += v >= w->prev ? v - w->prev : v;
-	w->prev = v;
-	w->last_ms = ts_ms;
-	w->n++;
+	increase_add(w->in, ts_ms, v, &w->prev);
 	return 0;
 }
 
+static int
+push_step(void *ctx, int64_t ts_ms, double v)
+{
+	recent_push(ctx, ts_ms, v);
+	return 0;
+}
+
+/* A ring of cap points, filled with the newest points in memory as if
+ * they had been appended to it (a one-off walk of the chunks). */
+static struct series_recent *
+recent_new(const struct series *s, uint32_t cap)
+{
+	struct series_recent *r;
+
+	r = xcalloc(1, sizeof *r + cap * sizeof r->pt[0]);
+	r->cap = cap;
+	r->evicted_max = INT64_MIN;
+	series_each(s, INT64_MIN, INT64_MAX, push_step, r);
+	return r;
+}
+
+void
+series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
+    struct series_increase *out)
+{
+	struct series_recent *r = s->recent;
+	struct increase_walk w;
+	uint32_t i, start;
+
+	memset(out, 0, sizeof *out);
+	if (r == NULL)
+		r = s->recent = recent_new(s, RECENT_MIN);
+	if (r->evicted_max < from_ms) {
+		double prev = 0;
+
+		start = r->head + r->cap - r->n;
+		for (i = 0; i < r->n; i++) {
+			const struct recent_point *p = &r->pt[(start + i) % r->cap];
+
+			if (p->ts >= from_ms && p->ts <= to_ms)
+				increase_add(out, p->ts, p->v, &prev);
+		}
+		return;
+	}
+	/* Not all in the ring: from the chunks.  When the ring is full,
+	 * its oldest point is in the window and what it pushed out is older
+	 * still, it is too small for the window: grow it.  (After the clock
+	 * stepped back, what was pushed out can be newer than what is in:
+	 * that passes with the window, and is no reason to grow.) */
+	w.in = out;
+	w.prev = 0;
+	series_each(s, from_ms, to_ms, increase_step, &w);
+	if (r->n == r->cap && r->cap < RECENT_MAX &&
+	    r->pt[r->head].ts >= from_ms && r->pt[r->head].ts <= to_ms &&
+	    r->evicted_max <= r->pt[r->head].ts) {
+		s->recent = recent_new(s, r->cap * 2);
+		free(r);
+	}
+}
+
+size_t
+series_recent_cap(const struct series *s)
+{
+	return s->recent != NULL ? s->recent->cap : 0;
+}
+
 int
-series_rate_window(const struct series *s, int64_t now_ms, int64_t window_ms,
+series_rate_window(struct series *s, int64_t now_ms, int64_t window_ms,
     double *rate)
 {
-	struct rate_walk w = {0};
+	struct series_increase in;
 
-	series_each(s, now_ms - window_ms, now_ms, rate_step, &w);
-	if (w.n < 2 || w.last_ms <= w.first_ms)
+	series_increase(s, now_ms - window_ms, now_ms, &in);
+	if (in.n < 2 || in.last_ms <= in.first_ms)
 		return -1;
-	*rate = w.increase * 1000.0 / (double)(w.last_ms - w.first_ms);
+	*rate = in.increase * 1000.0 / (double)(in.last_ms - in.first_ms);
 	return 0;
 }
 
@@ -320,12 +429,9 @@ series_each(const struct series *s, int64_t from_ms, int64_t to_ms,
 	int r;
 
 	for (c = s->sealed; c != NULL; c = c->next) {
-		/* min/max would be exact; first/last is right unless the
-		 * clock stepped back inside the chunk, so only skip chunks
-		 * that lie wholly outside by both ends. */
-		if (c->last_ms < from_ms && c->first_ms < from_ms)
-			continue;
-		if (c->first_ms > to_ms && c->last_ms > to_ms)
+		/* by its oldest and newest times: exact, whatever order
+		 * the clock gave the points */
+		if (c->max_ms < from_ms || c->min_ms > to_ms)
 			continue;
 		if ((r = walk_bytes(c->data, c->len, from_ms, to_ms, fn, ctx)) != 0)
 			return r;
@@ -340,7 +446,7 @@ int64_t
 series_oldest_ms(const struct series *s)
 {
 	if (s->sealed != NULL)
-		return s->sealed->first_ms;
+		return s->sealed->min_ms;
 	if (chunk_enc_count(&s->open) > 0)
 		return chunk_enc_first_ts(&s->open);
 	return INT64_MAX;

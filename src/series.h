@@ -22,6 +22,7 @@ enum series_kind {
 };
 
 struct series_chunk;
+struct series_recent;
 
 struct series {
 	uint32_t	 idx;		/* index in the registry */
@@ -47,6 +48,7 @@ struct series {
 	struct chunk_enc open;		/* newest points */
 	struct series_chunk *sealed;	/* oldest first */
 	struct series_chunk *sealed_tail;
+	struct series_recent *recent;	/* newest raw points, for windows */
 
 	struct series	*hnext;		/* hash chain */
 	uint32_t	 hash;
@@ -84,10 +86,33 @@ void series_append(struct series_reg *reg, struct series *s, int64_t ts_ms,
  * there are fewer than two points or no time passed between them. */
 int series_rate(const struct series *s, double *rate);
 
-/* Rate of a counter over [now_ms - window_ms, now_ms] from the history,
- * treating decreases as resets.  -1 when there are fewer than two points
- * in the window. */
-int series_rate_window(const struct series *s, int64_t now_ms,
+/* What series_increase makes of a window. */
+struct series_increase {
+	int		n;		/* points in the window (NaN not counted) */
+	int64_t		first_ms;	/* time of the first of them */
+	int64_t		last_ms;	/* ... and of the last */
+	double		increase;	/* a counter's rise over them */
+};
+
+/* The points of s with from_ms <= time <= to_ms, NaN skipped, taken in
+ * the order they were appended, summed as a counter's increase: each
+ * adds its rise over the one before, and a fall is a reset (the new
+ * value is the rise).  Exactly what a series_each walk would sum, but
+ * answered from a small ring of the newest raw points whenever that ring
+ * holds every point of the window: the ring is made on the first call
+ * and grown (to a bound) until a window fits, so a window asked every
+ * tick costs the points in it, not the decoding of whole chunks. */
+void series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
+    struct series_increase *out);
+
+/* Points series_increase's ring holds room for; 0 before the first call. */
+size_t series_recent_cap(const struct series *s);
+
+/* Rate of a counter over [now_ms - window_ms, now_ms] from the history
+ * (series_increase's rise over the time between the window's first and
+ * last points).  -1 when there are fewer than two points in the window
+ * or no time between them. */
+int series_rate_window(struct series *s, int64_t now_ms,
     int64_t window_ms, double *rate);
 
 typedef int (*series_point_fn)(void *ctx, int64_t ts_ms, double v);

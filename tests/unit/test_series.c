@@ -221,6 +221,103 @@ test_figures_summary_and_units(void **state)
 	series_reg_free(reg);
 }
 
+/* What series_increase must equal: the same sum over a series_each walk. */
+struct ref_walk {
+	struct series_increase in;
+	int64_t	from, to;
+	double	prev;
+};
+
+static int
+ref_step(void *ctx, int64_t ts, double v)
+{
+	struct ref_walk *w = ctx;
+
+	if (isnan(v) || ts < w->from || ts > w->to)
+		return 0;
+	if (w->in.n == 0)
+		w->in.first_ms = ts;
+	else
+		w->in.increase += v >= w->prev ? v - w->prev : v;
+	w->in.last_ms = ts;
+	w->prev = v;
+	w->in.n++;
+	return 0;
+}
+
+static void
+check_window(struct series *s, int64_t from, int64_t to)
+{
+	struct series_increase got;
+	struct ref_walk want;
+
+	/* every point in memory, in order, filtered here */
+	memset(&want, 0, sizeof want);
+	want.from = from;
+	want.to = to;
+	series_each(s, INT64_MIN, INT64_MAX, ref_step, &want);
+	series_increase(s, from, to, &got);
+	assert_int_equal(got.n, want.in.n);
+	if (want.in.n > 0) {
+		assert_true(got.first_ms == want.in.first_ms);
+		assert_true(got.last_ms == want.in.last_ms);
+	}
+	/* the same additions in the same order: bit for bit */
+	assert_memory_equal(&got.increase, &want.in.increase, sizeof(double));
+}
+
+/*
+ * The ring behind series_increase against a walk of the chunks, over a
+ * counter with resets, NaNs, jittered ticks, a pause, and the clock
+ * stepping back and forward, at window sizes the ring must grow to fit.
+ */
+static void
+test_increase_ring(void **state)
+{
+	static const int64_t windows[] = { 1000, 5000, 30000, 60000, 300000 };
+	struct series_reg *reg = series_reg_new(600000);
+	struct series *s[5];
+	uint32_t seed = 12345;
+	int64_t t = 1700000000000LL;
+	double v = 0;
+	size_t i, k;
+
+	(void)state;
+	for (k = 0; k < 5; k++)
+		s[k] = series_get(reg, 0, "w", "reqs_total", (const char *)&k,
+		    sizeof k, SERIES_COUNTER);
+	for (i = 0; i < 3000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		t += 1000 + (int64_t)(seed >> 16) % 50 - 25;
+		if (i == 700)
+			t -= 45000;		/* clock steps back */
+		if (i == 1500)
+			t += 120000;		/* ... and forward */
+		if (i == 2000)
+			t += 7000;		/* a pause */
+		v += (double)((seed >> 8) % 17);
+		if (i % 400 == 399)
+			v = (double)((seed >> 4) % 5);	/* a reset */
+		for (k = 0; k < 5; k++) {
+			series_append(reg, s[k], t,
+			    i % 97 == 13 && k == 1 ? NAN : v);
+			/* the first window asked late (ring made with history
+			 * behind it), the others from the start */
+			if (k == 4 && i < 1200)
+				continue;
+			check_window(s[k], t - windows[k], t);
+		}
+		/* a window that ends before the newest point */
+		check_window(s[2], t - 20000, t - 3000);
+	}
+	/* the rings grew to hold their windows (the step back puts twice
+	 * the points in some), and no further */
+	assert_int_equal(series_recent_cap(s[0]), 16);
+	assert_in_range(series_recent_cap(s[3]), 64, 128);
+	assert_in_range(series_recent_cap(s[4]), 512, 1024);
+	series_reg_free(reg);
+}
+
 int
 main(void)
 {
@@ -231,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_histogram_quantile),
 		cmocka_unit_test(test_figures_agent_like),
 		cmocka_unit_test(test_figures_summary_and_units),
+		cmocka_unit_test(test_increase_ring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
