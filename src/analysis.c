@@ -493,6 +493,8 @@ analysis_tick(struct analysis *a, int64_t ts)
 	size_t i;
 
 	a->now_ms = ts;
+	/* one read of inotify for every worker's log */
+	logtail_drain();
 	for (i = 0; i < engine_worker_count(a->eng); i++) {
 		struct worker *w = engine_worker(a->eng, i);
 

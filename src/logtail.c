@@ -51,10 +51,12 @@ struct logtail {
 	int		 status_once;	/* clear at the next poll */
 	char		*unreadable;	/* the last unreadable reason */
 
-	int		 ifd;		/* inotify, or -1 */
-	int		 dir_wd;
+	const char	*base;		/* the file's name in dir (in path) */
+	int		 dir_wd;	/* watches in the shared inotify, or -1 */
 	int		 file_wd;
-	int		 dir_event;	/* the directory changed since the last look */
+	int		 dir_event;	/* our name in the directory changed since the last look */
+	unsigned	 pending;	/* inotify events for us since the last poll */
+	unsigned	 seen_gen;	/* shared.gen at our last poll */
 	int		 at_end;	/* the last poll read to the end, nothing pending */
 	unsigned	 polls;		/* polls so far */
 	int		 full_look;	/* this poll looks at the path whatever inotify says */
@@ -159,49 +161,155 @@ logtail_set_partial_wait(struct logtail *t, int64_t ms)
 /* ------------------------------------------------------------------ */
 /* inotify: wake-ups only */
 
+/*
+ * One inotify instance for every tailer of the process: the kernel
+ * allows a user 128 instances (fs.inotify.max_user_instances), one per
+ * tailer ran out at a fleet of a hundred workers with logs, and one
+ * read per tailer per tick cost a syscall each for nothing.  Watches are
+ * per inode: tailers of files in one directory share its watch, which
+ * is removed when the last of them lets go.  Events are handed to the
+ * tailers they concern (a directory event only to the tailer whose file
+ * name it carries), and read either by logtail_drain, once for all, or
+ * by a poll that comes with no drain since the last one.
+ */
+static struct {
+	int		  ifd;		/* -1: none yet, or inotify unavailable */
+	struct logtail	**tails;
+	size_t		  n, cap;
+	unsigned	  gen;		/* logtail_drain calls so far */
+} shared = { -1, NULL, 0, 0, 0 };
+
+static void
+shared_join(struct logtail *t)
+{
+	if (shared.n == 0 && shared.ifd == -1)
+		shared.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	shared.tails = xgrow(shared.tails, &shared.cap, shared.n + 1,
+	    sizeof *shared.tails);
+	shared.tails[shared.n++] = t;
+	t->seen_gen = shared.gen;
+}
+
+/* Is wd used by a tailer other than t? */
+static int
+wd_shared(const struct logtail *t, int wd)
+{
+	size_t i;
+
+	for (i = 0; i < shared.n; i++) {
+		const struct logtail *o = shared.tails[i];
+
+		if (o != t && (o->dir_wd == wd || o->file_wd == wd))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+wd_release(struct logtail *t, int *wd)
+{
+	if (shared.ifd != -1 && *wd >= 0 && !wd_shared(t, *wd))
+		inotify_rm_watch(shared.ifd, *wd);
+	*wd = -1;
+}
+
+static void
+shared_leave(struct logtail *t)
+{
+	size_t i;
+
+	wd_release(t, &t->file_wd);
+	wd_release(t, &t->dir_wd);
+	for (i = 0; i < shared.n; i++) {
+		if (shared.tails[i] == t) {
+			shared.tails[i] = shared.tails[--shared.n];
+			break;
+		}
+	}
+	if (shared.n == 0) {
+		if (shared.ifd != -1)
+			close(shared.ifd);
+		shared.ifd = -1;
+		free(shared.tails);
+		shared.tails = NULL;
+		shared.cap = 0;
+	}
+}
+
 static void
 watch_dir(struct logtail *t)
 {
-	if (t->ifd == -1 || t->dir_wd >= 0)
+	if (shared.ifd == -1 || t->dir_wd >= 0)
 		return;
-	t->dir_wd = inotify_add_watch(t->ifd, t->dir, IN_CREATE | IN_MOVED_TO |
-	    IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |
-	    IN_MOVE_SELF | IN_ONLYDIR);
+	t->dir_wd = inotify_add_watch(shared.ifd, t->dir, IN_CREATE |
+	    IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
+	    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
 }
 
 static void
 watch_file(struct logtail *t)
 {
-	if (t->ifd == -1)
+	if (shared.ifd == -1)
 		return;
-	if (t->file_wd >= 0)
-		inotify_rm_watch(t->ifd, t->file_wd);
-	t->file_wd = inotify_add_watch(t->ifd, t->path, IN_MODIFY | IN_ATTRIB);
+	wd_release(t, &t->file_wd);
+	t->file_wd = inotify_add_watch(shared.ifd, t->path,
+	    IN_MODIFY | IN_ATTRIB);
 }
 
 static void
 unwatch_file(struct logtail *t)
 {
-	if (t->ifd != -1 && t->file_wd >= 0)
-		inotify_rm_watch(t->ifd, t->file_wd);
-	t->file_wd = -1;
+	wd_release(t, &t->file_wd);
 }
 
-/* Read what inotify has; returns how many events there were (0: the
- * file and its directory did not change since the last call). */
-static int
-drain_inotify(struct logtail *t)
+/* Hand one event to the tailers it concerns. */
+static void
+deliver_event(const struct inotify_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < shared.n; i++) {
+		struct logtail *t = shared.tails[i];
+
+		if (ev->mask & IN_Q_OVERFLOW) {
+			/* events were lost: everyone looks */
+			t->pending++;
+			t->dir_event = 1;
+			continue;
+		}
+		if (ev->wd == t->file_wd) {
+			t->pending++;
+			if (ev->mask & IN_IGNORED)
+				t->file_wd = -1;
+		}
+		if (ev->wd != t->dir_wd)
+			continue;
+		/* The directory's own events (it went away, moved or
+		 * changed mode) and those that name our file; not a
+		 * neighbour's (a pid file rewritten every second). */
+		if (ev->len == 0 || strcmp(ev->name, t->base) == 0) {
+			t->pending++;
+			t->dir_event = 1;
+		}
+		/* The directory itself went away: watch again once it is
+		 * back. */
+		if (ev->mask & IN_IGNORED)
+			t->dir_wd = -1;
+	}
+}
+
+/* Read what the shared inotify has, handing each event out. */
+static void
+shared_read(void)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	ssize_t n, off;
 
-	int count = 0;
-
-	if (t->ifd == -1)
-		return 1;
+	if (shared.ifd == -1)
+		return;
 	for (;;) {
-		n = read(t->ifd, buf, sizeof buf);
+		n = read(shared.ifd, buf, sizeof buf);
 		if (n <= 0) {
 			if (n == -1 && errno == EINTR)
 				continue;
@@ -210,19 +318,35 @@ drain_inotify(struct logtail *t)
 		for (off = 0; off + (ssize_t)sizeof *ev <= n;
 		    off += (ssize_t)(sizeof *ev + ev->len)) {
 			ev = (const struct inotify_event *)(buf + off);
-			count++;
-			if (ev->wd == t->dir_wd)
-				t->dir_event = 1;
-			/* The directory itself went away: watch again
-			 * once it is back. */
-			if (ev->wd == t->dir_wd && (ev->mask & IN_IGNORED))
-				t->dir_wd = -1;
-			if (ev->wd == t->file_wd && (ev->mask & IN_IGNORED))
-				t->file_wd = -1;
+			deliver_event(ev);
 		}
 	}
+}
+
+void
+logtail_drain(void)
+{
+	shared_read();
+	shared.gen++;
+}
+
+/* How many events concern t since its last poll (nonzero too when
+ * inotify is not there: the file is then looked at every poll). */
+static unsigned
+take_events(struct logtail *t)
+{
+	unsigned n;
+
+	if (shared.ifd == -1)
+		return 1;
+	/* no logtail_drain since our last poll: read for ourselves */
+	if (t->seen_gen == shared.gen)
+		shared_read();
+	t->seen_gen = shared.gen;
 	watch_dir(t);
-	return count;
+	n = t->pending;
+	t->pending = 0;
+	return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -436,11 +560,12 @@ tail_new(const char *path, int from_start)
 		t->dir = xstrdup("/");
 	else
 		t->dir = xstrndup(t->path, (size_t)(slash - t->path));
+	t->base = slash == NULL ? t->path : slash + 1;
 	t->fd = -1;
 	t->partial_wait_ms = LOGTAIL_PARTIAL_WAIT_MS;
 	t->dir_wd = -1;
 	t->file_wd = -1;
-	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	shared_join(t);
 	watch_dir(t);
 	/* The first state change is not an event: "waiting" is reported
 	 * by the status, and a file found now is simply opened. */
@@ -472,8 +597,7 @@ logtail_free(struct logtail *t)
 		return;
 	if (t->fd != -1)
 		close(t->fd);
-	if (t->ifd != -1)
-		close(t->ifd);
+	shared_leave(t);
 	free(t->path);
 	free(t->dir);
 	free(t->status);
@@ -485,7 +609,8 @@ logtail_free(struct logtail *t)
 int
 logtail_fd(struct logtail *t)
 {
-	return t->ifd;
+	(void)t;
+	return shared.ifd;
 }
 
 /* One read at our offset, of at most *budget bytes.  Returns the bytes
@@ -593,9 +718,9 @@ logtail_poll(struct logtail *t, logtail_line_fn fn, void *ctx,
 	 * LOGTAIL_FULL_EVERY polls, and always without inotify, the file
 	 * is looked at anyway (events can be lost when the queue is full).
 	 */
-	t->full_look = ++t->polls % LOGTAIL_FULL_EVERY == 0 || t->ifd == -1 ||
-	    t->file_wd < 0 || t->dir_wd < 0;
-	if (drain_inotify(t) == 0 && t->at_end && t->fd != -1 &&
+	t->full_look = ++t->polls % LOGTAIL_FULL_EVERY == 0 ||
+	    shared.ifd == -1 || t->file_wd < 0 || t->dir_wd < 0;
+	if (take_events(t) == 0 && t->at_end && t->fd != -1 &&
 	    t->plen == 0 && !t->status_once && !t->full_look)
 		return 0;
 	t->at_end = 0;

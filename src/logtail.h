@@ -45,18 +45,29 @@ struct logtail *logtail_open(const char *path);
 /* As logtail_open, but an existing file is read from its beginning. */
 struct logtail *logtail_open_from_start(const char *path);
 
-/* Close the files and the inotify descriptor and free t (NULL is fine).
- * A partial line still held is dropped. */
+/* Close the file, give up t's inotify watches and free t (NULL is
+ * fine).  A partial line still held is dropped. */
 void logtail_free(struct logtail *t);
 
 /*
- * An inotify descriptor that becomes readable (POLLIN) when the file or
- * its directory changes, for the caller's poll set; -1 when inotify is
- * not available (limits reached).  It stays the same for the life of t.
- * It is only a wake-up: logtail_poll drains it, and must be called every
- * tick regardless, since nothing depends on inotify for correctness.
+ * The inotify descriptor every tailer of the process shares (one
+ * instance: the kernel allows a user only 128): it becomes readable
+ * (POLLIN) when a followed file or its directory changes, for a caller's
+ * poll set; -1 when inotify is not available.  It stays the same while
+ * any tailer lives.  It is only a wake-up: nothing depends on inotify
+ * for correctness, and logtail_poll must be called every tick regardless.
  */
 int logtail_fd(struct logtail *t);
+
+/*
+ * Read the shared inotify once for every tailer.  A caller that polls
+ * many tailers each tick calls this first: the polls that follow then
+ * use what it read instead of reading it once each.  A poll with no
+ * logtail_drain since its tailer's last poll reads it itself, so a
+ * caller that never drains loses nothing; an event that arrives after a
+ * drain is seen at the next one.
+ */
+void logtail_drain(void);
 
 /* Called once per line: line points at len bytes followed by a NUL (the
  * line may contain other NULs; its newline and a '\r' before it are not

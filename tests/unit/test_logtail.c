@@ -599,6 +599,78 @@ test_inotify(void **state)
 	got_free(&g);
 }
 
+/*
+ * Every tailer shares one inotify instance: more tailers than the
+ * kernel's default 128 instances a user, each with its lines after one
+ * logtail_drain; and a tailer freed does not take the directory watch
+ * its neighbour still needs (the neighbour sees a rotation at once, not
+ * at its next periodic look).
+ */
+static void
+test_shared_inotify(void **state)
+{
+	struct tmp *t = *state;
+	struct logtail *lt[200], *a, *b;
+	struct got g = {0};
+	char *path, *old;
+	size_t i;
+
+	for (i = 0; i < 200; i++) {
+		path = xasprintf("%s/w%zu.log", t->dir, i);
+		appends(path, "old\n");
+		lt[i] = logtail_open(path);
+		free(path);
+	}
+	if (logtail_fd(lt[0]) == -1) {
+		fprintf(stderr, "no inotify here: sharing not checked\n");
+	} else {
+		for (i = 1; i < 200; i++)
+			assert_int_equal(logtail_fd(lt[i]), logtail_fd(lt[0]));
+	}
+	for (i = 0; i < 200; i++) {
+		char line[32];
+
+		path = xasprintf("%s/w%zu.log", t->dir, i);
+		snprintf(line, sizeof line, "line %zu\n", i);
+		appends(path, line);
+		free(path);
+	}
+	logtail_drain();
+	for (i = 0; i < 200; i++) {
+		char want[32];
+
+		got_clear(&g);
+		assert_int_equal(logtail_poll(lt[i], on_line, &g, 0), 1);
+		snprintf(want, sizeof want, "line %zu", i);
+		assert_lines(&g, want);
+	}
+	for (i = 0; i < 200; i++)
+		logtail_free(lt[i]);
+
+	/* two tailers in one directory; the second goes */
+	path = xasprintf("%s/other.log", t->dir);
+	old = xasprintf("%s.1", t->path);
+	appends(t->path, "");
+	appends(path, "");
+	a = logtail_open(t->path);
+	b = logtail_open(path);
+	got_clear(&g);
+	assert_int_equal(logtail_poll(a, on_line, &g, 0), 0);
+	assert_int_equal(logtail_poll(b, on_line, &g, 0), 0);
+	logtail_free(b);
+	/* rotated: seen at the next poll (the third, not a periodic look) */
+	assert_int_equal(rename(t->path, old), 0);
+	appends(t->path, "new file\n");
+	assert_int_equal(logtail_poll(a, on_line, &g, 0), 1);
+	assert_lines(&g, "new file");
+	if (logtail_fd(a) != -1)
+		assert_true(has_event(a, "rotated"));
+	logtail_free(a);
+	free(path);
+	free(old);
+	got_free(&g);
+}
+
 static void
 test_events_bounded(void **state)
 {
@@ -645,6 +717,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inotify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_inotify, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_events_bounded, setup,
 		    teardown),
 	};
