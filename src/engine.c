@@ -36,6 +36,7 @@
 #define PIDFILE_EVERY		5	/* ticks between looks at a pid file */
 #define SCRAPE_HOLD_MS		10	/* batch scrape answers (see engine_pollfds) */
 #define SCRAPE_HOLD_MIN		8	/* ... while at least this many are in flight */
+#define ROLLUP_TICK_BUDGET_NS	(2 * 1000 * 1000)	/* smaps_rollup time a tick (see engine_tick) */
 #define REDRAW_PARTIAL_MS	250	/* a tick with scrapes still out shows what is in */
 
 struct engine {
@@ -925,7 +926,7 @@ commit_bits(struct engine *eng)
 int
 engine_tick(struct engine *eng)
 {
-	int64_t mono = util_mono_ms(), ts;
+	int64_t mono = util_mono_ms(), ts, rollup_ns = 0;
 	size_t i, nw;
 	int bits = ENGINE_TICKED | ENGINE_CHANGED;
 
@@ -952,10 +953,20 @@ engine_tick(struct engine *eng)
 	nw = eng->nworkers;
 	for (i = 0; i < nw; i++) {
 		struct worker *w = eng->workers[i];
+		int64_t read_ms;
 
 		if (w->retired)
 			continue;
+		/* smaps_rollup reads that fall due together (every worker
+		 * at start, and every 30 s after) are spread over ticks: past
+		 * ROLLUP_TICK_BUDGET_NS in this tick they wait for the next,
+		 * so that one tick never spends tens of milliseconds in them
+		 * (a key pressed then waited for it) */
+		w->ph.rollup_hold = rollup_ns >= ROLLUP_TICK_BUDGET_NS;
+		read_ms = w->ph.rollup_ms;
 		sample_proc(eng, w, ts, mono);
+		if (w->ph_open && w->ph.rollup_ms != read_ms)
+			rollup_ns += w->ph.rollup_cost_ns;
 		start_scrape(eng, w, ts);
 	}
 	eng->tick_open = eng->store != NULL;

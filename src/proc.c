@@ -591,7 +591,7 @@ proc_handle_sample(struct proc_handle *h, struct proc_sample *out, char *err, si
 	    h->rollup_cost_ns * h->rollup_cost_factor / 1000000 > every)
 		every = h->rollup_cost_ns * h->rollup_cost_factor / 1000000;
 	flags = h->denied;
-	rollup = !(flags & PROC_SAMPLE_NO_ROLLUP) &&
+	rollup = !(flags & PROC_SAMPLE_NO_ROLLUP) && !h->rollup_hold &&
 	    (h->rollup_ms == 0 || now - h->rollup_ms >= every);
 	if (!rollup)
 		flags |= PROC_SAMPLE_NO_ROLLUP;

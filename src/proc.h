@@ -84,7 +84,7 @@ int proc_sample_flags(pid_t pid, int flags, struct proc_sample *out, char *err, 
 
 /*
  * One worker followed across ticks.  Fields are read-only for the caller
- * except rollup_every_ms.
+ * except rollup_every_ms, rollup_cost_factor and rollup_hold.
  */
 struct proc_handle {
 	pid_t	 pid;
@@ -97,6 +97,8 @@ struct proc_handle {
 					   cost: the default 1000 keeps one worker's smaps_rollup
 					   under 0.1% of a core; with N workers, N x 500 keeps
 					   the whole fleet's under 0.2% */
+	int	 rollup_hold;		/* set by the caller: no smaps_rollup in this
+					   sample even when due (a budget per tick) */
 	int64_t	 rollup_ms;		/* util_mono_ms() of the last read, 0 before the first */
 	int64_t	 rollup_cost_ns;	/* how long that read took */
 	int	 has_rollup;

@@ -646,6 +646,17 @@ test_handle(void **state)
 	h.rollup_cost_factor = 0;
 	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
 	assert_true(b.rollup_ms == b.taken_ms);
+	/* Held (the tick's budget is spent): not read although due, the
+	 * last PSS stands; read at the next sample that is not held. */
+	first = b.rollup_ms;
+	sleep_ms(20);
+	h.rollup_hold = 1;
+	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
+	assert_int_equal(b.has_rollup, 1);
+	assert_true(b.rollup_ms == first);
+	h.rollup_hold = 0;
+	assert_int_equal(proc_handle_sample(&h, &b, err, sizeof err), 0);
+	assert_true(b.rollup_ms > first);
 	h.rollup_cost_factor = PROC_ROLLUP_COST_FACTOR;
 
 	/* Gone: -1 for good, even though a zombie first still samples. */
