@@ -32,9 +32,6 @@
 #include "util.h"
 
 #define MAX_FDS 512
-/* the in-memory history of a recorder (the engine keeps 15 minutes for a
- * console's charts) */
-#define RECORD_HISTORY_MS	(2 * 60 * 1000)
 
 static void
 print_event(void *ctx, const struct engine_event *ev)
@@ -153,9 +150,9 @@ record_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&eo, 0, sizeof eo);
 	eo.db = dbpath;
 	eo.only_uid = (uid_t)-1;
-	/* no charts to draw: memory needs only what the analysis reads
-	 * (30 s windows); the recording has everything */
-	eo.history_ms = RECORD_HISTORY_MS;
+	/* no charts to draw: no history in memory (the recording has it);
+	 * the analysis's 30 s windows are read from each series' ring */
+	eo.history_ms = ENGINE_HISTORY_NONE;
 	if (!quiet) {
 		eo.on_event = print_event;
 		eo.on_event_ctx = ctx->err;

@@ -1102,7 +1102,8 @@ engine_new(const struct config *cfg, const struct engine_opts *opts,
 		eng->opts.only_uid = (uid_t)-1;
 	eng->interval_ms = cfg->interval_ms > 0 ? cfg->interval_ms : 1000;
 	eng->series = series_reg_new(eng->opts.history_ms > 0 ?
-	    eng->opts.history_ms : 15 * 60 * 1000);
+	    eng->opts.history_ms : eng->opts.history_ms < 0 ? 0 :
+	    15 * 60 * 1000);
 	if (eng->opts.db != NULL) {
 		int64_t first;
 

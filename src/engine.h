@@ -109,10 +109,16 @@ struct engine_event {
 /* Called for every event the engine logs, after it is stored. */
 typedef void (*engine_event_fn)(void *ctx, const struct engine_event *ev);
 
+/* engine_opts.history_ms for an engine that draws nothing (record):
+ * series keep no chunks in memory, only their last values and the small
+ * rings that the 30 s figure and rule windows are read from. */
+#define ENGINE_HISTORY_NONE	(-1)
+
 struct engine_opts {
 	const char	*db;		/* record into this file; NULL: memory only */
 	uid_t		 only_uid;	/* match workers of this uid; -1 any */
-	int64_t		 history_ms;	/* in-memory window; 0 = 15 minutes */
+	int64_t		 history_ms;	/* in-memory window; 0 = 15 minutes;
+					   ENGINE_HISTORY_NONE: none */
 	engine_event_fn	 on_event;
 	void		*on_event_ctx;
 };

@@ -171,6 +171,7 @@ series_get(struct series_reg *reg, uint32_t worker, const char *worker_name,
 	s->kind = kind;
 	s->store_id = -1;
 	s->hash = h;
+	s->no_history = reg->window_ms == 0;
 	chunk_enc_init(&s->open);
 
 	reg->all = xgrow(reg->all, &reg->cap, reg->n + 1, sizeof *reg->all);
@@ -270,6 +271,8 @@ series_append(struct series_reg *reg, struct series *s, int64_t ts_ms,
 
 	if (s->recent != NULL)
 		recent_push(s->recent, ts_ms, v);
+	if (s->no_history)
+		return;
 	chunk_enc_append(&s->open, ts_ms, v);
 	if (chunk_enc_count(&s->open) >= SERIES_CHUNK_POINTS) {
 		seal(reg, s);
@@ -327,17 +330,42 @@ push_step(void *ctx, int64_t ts_ms, double v)
 	return 0;
 }
 
-/* A ring of cap points, filled with the newest points in memory as if
- * they had been appended to it (a one-off walk of the chunks). */
+/*
+ * A ring of cap points, filled with the newest points in memory as if
+ * they had been appended to it (a one-off walk of the chunks).  Without
+ * a history (a registry made with window 0) the chunks are empty: the
+ * ring takes the points of old (the ring it replaces), or when there is
+ * none the last two points the series holds for its rates.
+ */
 static struct series_recent *
-recent_new(const struct series *s, uint32_t cap)
+recent_new(const struct series *s, uint32_t cap,
+    const struct series_recent *old)
 {
 	struct series_recent *r;
+	uint32_t i;
 
 	r = xcalloc(1, sizeof *r + cap * sizeof r->pt[0]);
 	r->cap = cap;
 	r->evicted_max = INT64_MIN;
-	series_each(s, INT64_MIN, INT64_MAX, push_step, r);
+	if (!s->no_history) {
+		series_each(s, INT64_MIN, INT64_MAX, push_step, r);
+		return r;
+	}
+	if (old != NULL) {
+		for (i = 0; i < old->n; i++) {
+			const struct recent_point *p =
+			    &old->pt[(old->head + old->cap - old->n + i) % old->cap];
+
+			recent_push(r, p->ts, p->v);
+		}
+		if (old->evicted_max > r->evicted_max)
+			r->evicted_max = old->evicted_max;
+		return r;
+	}
+	if (s->npoints == 2)
+		recent_push(r, s->prev_ms, s->prev);
+	if (s->npoints >= 1)
+		recent_push(r, s->last_ms, s->last);
 	return r;
 }
 
@@ -351,8 +379,10 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 
 	memset(out, 0, sizeof *out);
 	if (r == NULL)
-		r = s->recent = recent_new(s, RECENT_MIN);
-	if (r->evicted_max < from_ms) {
+		r = s->recent = recent_new(s, RECENT_MIN, NULL);
+	if (r->evicted_max < from_ms || s->no_history) {
+		/* Every point of the window is in the ring (or, without a
+		 * history, the ring is all there is). */
 		double prev = 0;
 
 		start = r->head + r->cap - r->n;
@@ -362,20 +392,22 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 			if (p->ts >= from_ms && p->ts <= to_ms)
 				increase_add(out, p->ts, p->v, &prev);
 		}
-		return;
+	} else {
+		/* Not all in the ring: from the chunks. */
+		w.in = out;
+		w.prev = 0;
+		series_each(s, from_ms, to_ms, increase_step, &w);
 	}
-	/* Not all in the ring: from the chunks.  When the ring is full,
-	 * its oldest point is in the window and what it pushed out is older
+	/* When the ring is full, a point of the window was pushed out, its
+	 * oldest point is in the window too and what it pushed out is older
 	 * still, it is too small for the window: grow it.  (After the clock
 	 * stepped back, what was pushed out can be newer than what is in:
 	 * that passes with the window, and is no reason to grow.) */
-	w.in = out;
-	w.prev = 0;
-	series_each(s, from_ms, to_ms, increase_step, &w);
 	if (r->n == r->cap && r->cap < RECENT_MAX &&
+	    r->evicted_max >= from_ms &&
 	    r->pt[r->head].ts >= from_ms && r->pt[r->head].ts <= to_ms &&
 	    r->evicted_max <= r->pt[r->head].ts) {
-		s->recent = recent_new(s, r->cap * 2);
+		s->recent = recent_new(s, r->cap * 2, r);
 		free(r);
 	}
 }

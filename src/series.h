@@ -33,6 +33,7 @@ struct series {
 	size_t		 labels_len;
 	enum series_kind kind;
 	int64_t		 store_id;	/* id in the store, -1 when none yet */
+	uint8_t		 no_history;	/* the registry keeps no chunks */
 	/* What figures.c made of the name, worked out once (role_known). */
 	uint8_t		 role_known;
 	uint8_t		 role;
@@ -56,8 +57,10 @@ struct series {
 
 struct series_reg;
 
-/* A new, empty registry keeping about window_ms of history per series.
- * Never fails (OOM is fatal). */
+/* A new, empty registry keeping about window_ms of history per series;
+ * with window_ms 0 it keeps none: only each series' last two points and,
+ * for the series asked, series_increase's ring (series_each then finds
+ * nothing).  Never fails (OOM is fatal). */
 struct series_reg *series_reg_new(int64_t window_ms);
 /* Free the registry and every series in it.  NULL is fine. */
 void series_reg_free(struct series_reg *reg);

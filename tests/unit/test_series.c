@@ -318,6 +318,62 @@ test_increase_ring(void **state)
 	series_reg_free(reg);
 }
 
+/* Without a history (record): the rings are all there is.  Once a ring
+ * has grown to its window, its sums are exact; the chunks hold nothing. */
+static void
+test_increase_no_history(void **state)
+{
+	struct series_reg *reg = series_reg_new(0);
+	struct series *a, *b;
+	struct series_increase got;
+	struct ref_walk want;
+	int64_t ts[400];
+	double vs[400], sum[2] = { 0, 0 };
+	int64_t t = 1700000000000LL;
+	double v = 100;
+	int i, k, which;
+
+	(void)state;
+	a = series_get(reg, 0, "w", "reqs_total", "", 0, SERIES_COUNTER);
+	b = series_get(reg, 0, "w", "errs_total", "", 0, SERIES_COUNTER);
+	for (i = 0; i < 400; i++) {
+		t += 1000;
+		v += (double)(i % 7);
+		if (i == 250)
+			v = 3;		/* a reset */
+		ts[i] = t;
+		vs[i] = v;
+		series_append(reg, a, t, v);
+		series_append(reg, b, t, v);
+		for (which = 0; which < 2; which++) {
+			struct series *s = which == 0 ? a : b;
+
+			/* b is asked for the first time late */
+			if (which == 1 && i < 100)
+				continue;
+			series_increase(s, t - 30000, t, &got);
+			memset(&want, 0, sizeof want);
+			want.from = t - 30000;
+			want.to = t;
+			for (k = 0; k <= i; k++)
+				ref_step(&want, ts[k], vs[k]);
+			if (i >= (which == 0 ? 64 : 200)) {
+				assert_int_equal(got.n, want.in.n);
+				assert_true(got.first_ms == want.in.first_ms);
+				assert_memory_equal(&got.increase,
+				    &want.in.increase, sizeof(double));
+			} else
+				assert_true(got.n <= want.in.n);
+		}
+	}
+	assert_int_equal(series_recent_cap(a), 32);
+	/* no chunks: a walk finds nothing */
+	series_each(a, INT64_MIN, INT64_MAX, collect, sum);
+	assert_true(sum[1] == 0);
+	assert_true(series_oldest_ms(a) == INT64_MAX);
+	series_reg_free(reg);
+}
+
 int
 main(void)
 {
@@ -329,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_figures_agent_like),
 		cmocka_unit_test(test_figures_summary_and_units),
 		cmocka_unit_test(test_increase_ring),
+		cmocka_unit_test(test_increase_no_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
