@@ -367,17 +367,6 @@ parse_sec_ms(const char *s, size_t len, int64_t *out)
 
 /* --------------------------------------------------------------- families */
 
-static uint32_t
-hash_name(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
 static size_t
 family_find(struct parser *p, const char *name, size_t len, uint32_t h)
 {
@@ -437,7 +426,7 @@ family_add(struct parser *p, const char *name, size_t len, uint32_t h)
 static size_t
 family_get(struct parser *p, const char *name, size_t len)
 {
-	uint32_t h = hash_name(name, len);
+	uint32_t h = util_hash(name, len);
 	size_t idx = family_find(p, name, len, h);
 
 	return idx != NONE ? idx : family_add(p, name, len, h);
@@ -529,7 +518,7 @@ family_of(struct parser *p, const char *name, size_t len)
 		if (f->name_len == len && memcmp(f->name, name, len) == 0)
 			return p->cur;
 	}
-	h = hash_name(name, len);
+	h = util_hash(name, len);
 	idx = family_find(p, name, len, h);
 	if (idx != NONE && (p->fams[idx].flags & FAM_META))
 		return idx;
@@ -543,7 +532,7 @@ family_of(struct parser *p, const char *name, size_t len)
 		    memcmp(p->fams[p->cur].name, name, base) == 0)
 			g = p->cur;
 		else
-			g = family_find(p, name, base, hash_name(name, base));
+			g = family_find(p, name, base, util_hash(name, base));
 		if (g != NONE && (p->fams[g].flags & FAM_TYPE) &&
 		    suffix_ok(p->fmt, p->fams[g].type, (enum suffix)i))
 			return g;

@@ -158,19 +158,6 @@ window_increase(struct series *s, int64_t from, int64_t to, double *out)
 	return 0;
 }
 
-/* Per-second rate of a counter over the part of the window it covers. */
-static int
-window_rate(struct series *s, int64_t from, int64_t to, double *out)
-{
-	struct series_increase in;
-
-	series_increase(s, from, to, &in);
-	if (in.n < 2 || in.last_ms <= in.first_ms)
-		return -1;
-	*out = in.increase * 1000.0 / (double)(in.last_ms - in.first_ms);
-	return 0;
-}
-
 static int
 same_family(const struct series *a, const struct series *b)
 {
@@ -198,7 +185,7 @@ figures_compute(struct series_reg *reg, const uint32_t *idx, size_t n,
 		switch (figures_role(s)) {
 		case ROLE_REQUESTS:
 		case ROLE_REQUESTS_ERR:
-			if (window_rate(s, from, now_ms, &inc) != 0)
+			if (series_rate_window(s, now_ms, window_ms, &inc) != 0)
 				break;
 			req += inc;
 			have_req = 1;
@@ -208,7 +195,7 @@ figures_compute(struct series_reg *reg, const uint32_t *idx, size_t n,
 			}
 			break;
 		case ROLE_ERRORS:
-			if (window_rate(s, from, now_ms, &inc) == 0) {
+			if (series_rate_window(s, now_ms, window_ms, &inc) == 0) {
 				err += inc;
 				have_err = 1;
 			}

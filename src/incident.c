@@ -39,7 +39,7 @@ struct inc {
 	int		 reported;	/* the engine reports its condition */
 	int		 active;	/* the condition holds */
 	int64_t		 inactive_ms;	/* since when it does not; -1 unknown */
-	uint32_t	 whash;		/* name_hash(pub.worker), set by sync */
+	uint32_t	 whash;		/* util_hash_str(pub.worker), set by sync */
 };
 
 struct listcache {
@@ -88,25 +88,12 @@ setstr(char **dst, const char *s)
 	*dst = empty(s) ? NULL : xstrdup(s);
 }
 
-/* FNV-1a: find_open compares worker names by it first (every worker
- * reports each of its conditions every tick, against every open
- * incident). */
-static uint32_t
-name_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* Point the view's strings at the current ones. */
 static void
 sync(struct inc *c)
 {
 	c->pub.worker = nz(c->worker);
-	c->whash = name_hash(c->pub.worker);
+	c->whash = util_hash_str(c->pub.worker);
 	c->pub.cls = nz(c->cls);
 	c->pub.strategy = nz(c->strategy);
 	c->pub.trigger = nz(c->trigger);
@@ -295,7 +282,7 @@ find(const struct incidents *in, int64_t id)
 static struct inc *
 find_open(const struct incidents *in, const char *worker, const char *cls)
 {
-	uint32_t h = name_hash(worker);
+	uint32_t h = util_hash_str(worker);
 	size_t i;
 	struct inc *c;
 

@@ -692,16 +692,6 @@ rules_free(struct rules *r)
 /* ------------------------------------------------------------------ */
 /* Workers */
 
-static uint32_t
-name_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 static struct rworker *
 worker_find(const struct rules *r, const char *name, uint32_t h)
 {
@@ -763,7 +753,7 @@ worker_add(struct rules *r, const char *name, uint32_t h, int64_t now_ms)
 void
 rules_forget_worker(struct rules *r, const char *worker_name)
 {
-	uint32_t h = name_hash(worker_name);
+	uint32_t h = util_hash_str(worker_name);
 	struct rworker *w = worker_find(r, worker_name, h), **pp;
 	size_t i;
 
@@ -1159,7 +1149,7 @@ rules_eval(struct rules *r, struct series_reg *reg, uint32_t worker,
     const char *worker_name, const uint32_t *series_idx, size_t nseries,
     int64_t now_ms, rule_event_fn fn, void *ctx)
 {
-	uint32_t h = name_hash(worker_name);
+	uint32_t h = util_hash_str(worker_name);
 	struct rworker *w = worker_find(r, worker_name, h);
 	const struct rrule *rr;
 	struct rstate *rs;

@@ -201,6 +201,13 @@ series_reg_bytes(const struct series_reg *reg)
 	return reg->chunk_bytes;
 }
 
+/* The ring's i-th point, oldest first (i < r->n). */
+static const struct recent_point *
+recent_at(const struct series_recent *r, uint32_t i)
+{
+	return &r->pt[(r->head + r->cap - r->n + i) % r->cap];
+}
+
 static void
 recent_push(struct series_recent *r, int64_t ts_ms, double v)
 {
@@ -352,12 +359,8 @@ recent_new(const struct series *s, uint32_t cap,
 		return r;
 	}
 	if (old != NULL) {
-		for (i = 0; i < old->n; i++) {
-			const struct recent_point *p =
-			    &old->pt[(old->head + old->cap - old->n + i) % old->cap];
-
-			recent_push(r, p->ts, p->v);
-		}
+		for (i = 0; i < old->n; i++)
+			recent_push(r, recent_at(old, i)->ts, recent_at(old, i)->v);
 		if (old->evicted_max > r->evicted_max)
 			r->evicted_max = old->evicted_max;
 		return r;
@@ -375,7 +378,7 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 {
 	struct series_recent *r = s->recent;
 	struct increase_walk w;
-	uint32_t i, start;
+	uint32_t i;
 
 	memset(out, 0, sizeof *out);
 	if (r == NULL)
@@ -385,9 +388,8 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 		 * history, the ring is all there is). */
 		double prev = 0;
 
-		start = r->head + r->cap - r->n;
 		for (i = 0; i < r->n; i++) {
-			const struct recent_point *p = &r->pt[(start + i) % r->cap];
+			const struct recent_point *p = recent_at(r, i);
 
 			if (p->ts >= from_ms && p->ts <= to_ms)
 				increase_add(out, p->ts, p->v, &prev);
@@ -405,8 +407,8 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 	 * that passes with the window, and is no reason to grow.) */
 	if (r->n == r->cap && r->cap < RECENT_MAX &&
 	    r->evicted_max >= from_ms &&
-	    r->pt[r->head].ts >= from_ms && r->pt[r->head].ts <= to_ms &&
-	    r->evicted_max <= r->pt[r->head].ts) {
+	    recent_at(r, 0)->ts >= from_ms && recent_at(r, 0)->ts <= to_ms &&
+	    r->evicted_max <= recent_at(r, 0)->ts) {
 		s->recent = recent_new(s, r->cap * 2, r);
 		free(r);
 	}

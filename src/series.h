@@ -100,7 +100,8 @@ struct series_increase {
 /* The points of s with from_ms <= time <= to_ms, NaN skipped, taken in
  * the order they were appended, summed as a counter's increase: each
  * adds its rise over the one before, and a fall is a reset (the new
- * value is the rise).  Exactly what a series_each walk would sum, but
+ * value is the rise).  Exactly what a series_each walk would sum (with a
+ * history; without one, what the ring holds), but
  * answered from a small ring of the newest raw points whenever that ring
  * holds every point of the window: the ring is made on the first call
  * and grown (to a bound) until a window fits, so a window asked every

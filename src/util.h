@@ -44,6 +44,11 @@ int64_t util_cpu_ns(void);
 /* Copy at most size-1 bytes of src into dst and terminate it; returns
  * strlen(src) like BSD strlcpy, so truncation is ret >= size. */
 size_t util_strlcpy(char *dst, const char *src, size_t size);
+
+/* FNV-1a of n bytes at p, and of a NUL-terminated string: for hash
+ * tables and quick inequality tests (equal hashes still need a compare). */
+uint32_t util_hash(const void *p, size_t n);
+uint32_t util_hash_str(const char *s);
 /* Strip leading and trailing white space in place; returns the first
  * non-space character of s (inside s). */
 char *util_trim(char *s);
