@@ -19,6 +19,7 @@
 #include "analysis.h"
 #include "discover.h"
 #include "expo.h"
+#include "footprint.h"
 #include "nvml.h"
 #include "scrape.h"
 #include "store.h"
@@ -34,6 +35,10 @@
 #define FIGURE_BITS		24
 #define CGROUP_LIMIT_EVERY_MS	(30 * 1000)
 #define PIDFILE_EVERY		5	/* ticks between looks at a pid file */
+/* Unused library pages are unmapped (footprint_trim) once start-up is
+ * over, and again now and then for what one-off paths mapped since. */
+#define FOOTPRINT_FIRST_TICK	3
+#define FOOTPRINT_EVERY_MS	(10 * 60 * 1000)
 #define SCRAPE_HOLD_MS		10	/* batch scrape answers (see engine_pollfds) */
 #define SCRAPE_HOLD_MIN		8	/* ... while at least this many are in flight */
 #define ROLLUP_TICK_BUDGET_NS	(2 * 1000 * 1000)	/* smaps_rollup time a tick (see engine_tick) */
@@ -64,6 +69,7 @@ struct engine {
 	size_t		 ev_first, ev_count;
 
 	uint64_t	 ticks;
+	int64_t		 footprint_mono;	/* last footprint_trim */
 	int64_t		 tick_ms;	/* timestamp of the latest tick */
 	int64_t		 tick_mono_ms;
 	int64_t		 next_tick_mono;
@@ -983,6 +989,11 @@ engine_tick(struct engine *eng)
 		    eng->cfg->max_size, err, sizeof err) != 0)
 			engine_event(eng, NULL, EV_STORE,
 			    "retention failed: %s", err);
+	}
+	if (eng->ticks == FOOTPRINT_FIRST_TICK || (eng->footprint_mono != 0 &&
+	    mono - eng->footprint_mono >= FOOTPRINT_EVERY_MS)) {
+		eng->footprint_mono = mono;
+		footprint_trim();
 	}
 	if (scraper_in_flight(eng->scraper) == 0)
 		bits |= commit_bits(eng);

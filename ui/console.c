@@ -1318,6 +1318,15 @@ console_screen_open(struct console *c, const char *term, FILE *out,
 	curs_set(0);
 	c->cursor = 0;
 	c->screen = 1;
+	/*
+	 * ncurses (6.4 at least) flushes its output after every cursor
+	 * move of doupdate until the screen has once been suspended and
+	 * resumed: a write() per move, ~170 a frame at 200x50, each a pty
+	 * wake-up for the terminal, where one write a frame does.  An
+	 * endwin() here makes the first doupdate() resume the screen, and
+	 * from then on a frame is written at once.
+	 */
+	endwin();
 
 	c->ui.colors = c->opts.no_color ? 0 : theme_terminal_colors();
 	if (theme_load(c->opts.theme != NULL ? c->opts.theme : "default",
