@@ -117,10 +117,12 @@ enc_grow(struct chunk_enc *e, size_t need)
 {
 	size_t old = e->cap, ncap = old < 64 ? 64 : old;
 
+	/* by a quarter, not double: an encoder's buffer is kept for as
+	 * long as its chunk is open, and thousands are open at once */
 	while (ncap < need) {
 		if (ncap > SIZE_MAX / 2)
 			fatal("chunk too large");
-		ncap *= 2;
+		ncap = (ncap + ncap / 4 + 15) & ~(size_t)15;
 	}
 	e->buf = xrealloc(e->buf, ncap);
 	memset(e->buf + old, 0, ncap - old);

@@ -13,12 +13,26 @@
  * little it does not need, large enough that the codec compresses well. */
 #define SERIES_CHUNK_POINTS 120
 
-struct series_chunk {
-	struct series_chunk *next;
+/*
+ * A sealed chunk in series->hist: this header (unaligned, read with
+ * memcpy) and len bytes of the codec.  Packed, a chunk costs 20 bytes
+ * beside its points, where a list node of its own cost about 56 with
+ * malloc's.
+ */
+struct chunk_head {
 	int64_t		 min_ms, max_ms;	/* oldest and newest point times */
-	size_t		 len;
-	uint8_t		 data[];
+	uint32_t	 len;
 };
+#define CHUNK_HEAD_LEN	20	/* packed size of struct chunk_head */
+
+/* Interned strings (worker names, metric names): one copy each however
+ * many series share it. */
+struct intern {
+	struct intern	*next;
+	uint32_t	 hash;
+	char		 s[];
+};
+#define INTERN_BUCKETS	512
 
 /*
  * The newest points of a series as appended, for windows read every
@@ -48,6 +62,7 @@ struct series_reg {
 	struct series	**buckets;
 	size_t		  nbuckets;	/* power of two */
 	size_t		  chunk_bytes;
+	struct intern	 *strings[INTERN_BUCKETS];
 };
 
 static uint32_t
@@ -80,18 +95,30 @@ series_reg_new(int64_t window_ms)
 static void
 series_free(struct series *s)
 {
-	struct series_chunk *c, *next;
-
-	for (c = s->sealed; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
+	free(s->hist);
 	chunk_enc_free(&s->open);
 	free(s->recent);
-	free(s->worker_name);
-	free(s->metric);
-	free(s->labels);
 	free(s);
+}
+
+/* The registry's copy of str, made on first use. */
+static const char *
+intern(struct series_reg *reg, const char *str)
+{
+	uint32_t h = util_hash_str(str);
+	struct intern **b = &reg->strings[h % INTERN_BUCKETS], *i;
+	size_t len;
+
+	for (i = *b; i != NULL; i = i->next)
+		if (i->hash == h && strcmp(i->s, str) == 0)
+			return i->s;
+	len = strlen(str);
+	i = xmalloc(sizeof *i + len + 1);
+	memcpy(i->s, str, len + 1);
+	i->hash = h;
+	i->next = *b;
+	*b = i;
+	return i->s;
 }
 
 void
@@ -103,6 +130,14 @@ series_reg_free(struct series_reg *reg)
 		return;
 	for (i = 0; i < reg->n; i++)
 		series_free(reg->all[i]);
+	for (i = 0; i < INTERN_BUCKETS; i++) {
+		struct intern *in, *next;
+
+		for (in = reg->strings[i]; in != NULL; in = next) {
+			next = in->next;
+			free(in);
+		}
+	}
 	free(reg->all);
 	free(reg->buckets);
 	free(reg);
@@ -161,12 +196,15 @@ series_get(struct series_reg *reg, uint32_t worker, const char *worker_name,
 		return s;
 
 	h = hash_key(worker, metric, labels, labels_len);
-	s = xcalloc(1, sizeof *s);
+	/* the labels live after the struct, in the same allocation */
+	s = xcalloc(1, sizeof *s + labels_len + 1);
 	s->idx = (uint32_t)reg->n;
 	s->worker = worker;
-	s->worker_name = xstrdup(worker_name);
-	s->metric = xstrdup(metric);
-	s->labels = xstrndup(labels != NULL ? labels : "", labels_len);
+	s->worker_name = intern(reg, worker_name);
+	s->metric = intern(reg, metric);
+	if (labels_len > 0)
+		memcpy((char *)(s + 1), labels, labels_len);
+	s->labels = (const char *)(s + 1);
 	s->labels_len = labels_len;
 	s->kind = kind;
 	s->store_id = -1;
@@ -222,43 +260,69 @@ recent_push(struct series_recent *r, int64_t ts_ms, double v)
 }
 
 static void
+head_at(const struct series *s, size_t off, struct chunk_head *h)
+{
+	memcpy(&h->min_ms, s->hist + off, 8);
+	memcpy(&h->max_ms, s->hist + off + 8, 8);
+	memcpy(&h->len, s->hist + off + 16, 4);
+}
+
+static void
 seal(struct series_reg *reg, struct series *s)
 {
-	struct series_chunk *c;
 	const uint8_t *p;
-	size_t len;
+	int64_t min_ms, max_ms;
+	uint32_t len32;
+	size_t len, off = s->hist_len;
 
 	p = chunk_enc_bytes(&s->open, &len);
-	c = xmalloc(sizeof *c + len);
-	c->next = NULL;
-	c->min_ms = chunk_enc_min_ts(&s->open);
-	c->max_ms = chunk_enc_max_ts(&s->open);
-	c->len = len;
-	memcpy(c->data, p, len);
-	if (s->sealed_tail != NULL)
-		s->sealed_tail->next = c;
-	else
-		s->sealed = c;
-	s->sealed_tail = c;
+	if (len > UINT32_MAX - CHUNK_HEAD_LEN ||
+	    off > UINT32_MAX - CHUNK_HEAD_LEN - len)
+		fatal("series history too large");
+	/* grown to the byte: this buffer lives for the whole window */
+	s->hist = xrealloc(s->hist, off + CHUNK_HEAD_LEN + len);
+	min_ms = chunk_enc_min_ts(&s->open);
+	max_ms = chunk_enc_max_ts(&s->open);
+	len32 = (uint32_t)len;
+	memcpy(s->hist + off, &min_ms, 8);
+	memcpy(s->hist + off + 8, &max_ms, 8);
+	memcpy(s->hist + off + 16, &len32, 4);
+	memcpy(s->hist + off + CHUNK_HEAD_LEN, p, len);
+	s->hist_len = (uint32_t)(off + CHUNK_HEAD_LEN + len);
 	reg->chunk_bytes += len;
-	chunk_enc_reset(&s->open);
+	/* The next chunk starts from a small buffer: a buffer kept at the
+	 * largest chunk's size, for every series, was a quarter of the
+	 * history's memory. */
+	chunk_enc_free(&s->open);
 }
 
 static void
 expire(struct series_reg *reg, struct series *s, int64_t now_ms)
 {
-	struct series_chunk *c;
+	struct chunk_head h;
+	size_t off = 0;
 
 	/* A chunk goes once its newest point has left the window.  The
 	 * wall clock may step backwards, so compare with the newest point
 	 * appended rather than trusting chunk order alone. */
-	while ((c = s->sealed) != NULL && c->max_ms < now_ms - reg->window_ms) {
-		s->sealed = c->next;
-		if (s->sealed == NULL)
-			s->sealed_tail = NULL;
-		reg->chunk_bytes -= c->len;
-		free(c);
+	while (off < s->hist_len) {
+		head_at(s, off, &h);
+		if (h.max_ms >= now_ms - reg->window_ms)
+			break;
+		reg->chunk_bytes -= h.len;
+		off += CHUNK_HEAD_LEN + h.len;
 	}
+	if (off == 0)
+		return;
+	if (off == s->hist_len) {
+		free(s->hist);
+		s->hist = NULL;
+		s->hist_len = 0;
+		return;
+	}
+	memmove(s->hist, s->hist + off, s->hist_len - off);
+	s->hist_len -= (uint32_t)off;
+	s->hist = xrealloc(s->hist, s->hist_len);
 }
 
 void
@@ -457,17 +521,19 @@ int
 series_each(const struct series *s, int64_t from_ms, int64_t to_ms,
     series_point_fn fn, void *ctx)
 {
-	const struct series_chunk *c;
+	struct chunk_head h;
 	const uint8_t *p;
-	size_t len;
+	size_t len, off;
 	int r;
 
-	for (c = s->sealed; c != NULL; c = c->next) {
+	for (off = 0; off < s->hist_len; off += CHUNK_HEAD_LEN + h.len) {
+		head_at(s, off, &h);
 		/* by its oldest and newest times: exact, whatever order
 		 * the clock gave the points */
-		if (c->max_ms < from_ms || c->min_ms > to_ms)
+		if (h.max_ms < from_ms || h.min_ms > to_ms)
 			continue;
-		if ((r = walk_bytes(c->data, c->len, from_ms, to_ms, fn, ctx)) != 0)
+		if ((r = walk_bytes(s->hist + off + CHUNK_HEAD_LEN, h.len,
+		    from_ms, to_ms, fn, ctx)) != 0)
 			return r;
 	}
 	if (chunk_enc_count(&s->open) == 0)
@@ -479,8 +545,12 @@ series_each(const struct series *s, int64_t from_ms, int64_t to_ms,
 int64_t
 series_oldest_ms(const struct series *s)
 {
-	if (s->sealed != NULL)
-		return s->sealed->min_ms;
+	struct chunk_head h;
+
+	if (s->hist_len > 0) {
+		head_at(s, 0, &h);
+		return h.min_ms;
+	}
 	if (chunk_enc_count(&s->open) > 0)
 		return chunk_enc_first_ts(&s->open);
 	return INT64_MAX;

@@ -21,15 +21,15 @@ enum series_kind {
 	SERIES_COUNTER,		/* monotonic; a decrease is a reset */
 };
 
-struct series_chunk;
 struct series_recent;
 
 struct series {
 	uint32_t	 idx;		/* index in the registry */
 	uint32_t	 worker;	/* caller's worker index */
-	char		*worker_name;
-	char		*metric;
-	char		*labels;	/* canonical {k="v",...}, may hold NULs */
+	const char	*worker_name;	/* interned: one copy per name */
+	const char	*metric;	/* interned */
+	const char	*labels;	/* canonical {k="v",...}, may hold NULs;
+					   in the series' own allocation */
 	size_t		 labels_len;
 	enum series_kind kind;
 	int64_t		 store_id;	/* id in the store, -1 when none yet */
@@ -47,8 +47,11 @@ struct series {
 	uint64_t	 resets;	/* counter resets seen */
 
 	struct chunk_enc open;		/* newest points */
-	struct series_chunk *sealed;	/* oldest first */
-	struct series_chunk *sealed_tail;
+	/* the sealed chunks, oldest first, packed back to back in one
+	 * allocation of exactly hist_len bytes: each a header (oldest and
+	 * newest point times, byte length) and the codec's bytes */
+	uint8_t		*hist;
+	uint32_t	 hist_len;
 	struct series_recent *recent;	/* newest raw points, for windows */
 
 	struct series	*hnext;		/* hash chain */
