@@ -400,7 +400,6 @@ worker_track(struct engine *eng, struct worker *w, pid_t pid,
 		 * about 0.05% of a core (a 54 MB Python worker's takes
 		 * 0.5 ms here: a fleet of 50 is read every minute) */
 		w->ph.rollup_every_ms = 30000;
-		w->ph.rollup_cost_factor = 2000 * (int)(eng->nworkers + 1);
 	}
 }
 
@@ -971,6 +970,9 @@ engine_tick(struct engine *eng)
 		 * so that one tick never spends tens of milliseconds in them
 		 * (a key pressed then waited for it) */
 		w->ph.rollup_hold = rollup_ns >= ROLLUP_TICK_BUDGET_NS;
+		/* the fleet's size now, not when this worker was found (the
+		 * first of fifty was read fifty times as often as the last) */
+		w->ph.rollup_cost_factor = 2000 * (int)(nw + 1);
 		read_ms = w->ph.rollup_ms;
 		sample_proc(eng, w, ts, mono);
 		if (w->ph_open && w->ph.rollup_ms != read_ms)
