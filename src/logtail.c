@@ -60,6 +60,7 @@ struct logtail {
 	int		 at_end;	/* the last poll read to the end, nothing pending */
 	unsigned	 polls;		/* polls so far */
 	int		 full_look;	/* this poll looks at the path whatever inotify says */
+	int		 short_read;	/* the last read_some stopped at the end */
 
 	char		*part;		/* LOGTAIL_LINE_MAX + 1 bytes, lazily */
 	size_t		 plen;
@@ -635,6 +636,9 @@ read_some(struct logtail *t, size_t *budget)
 	split(t, rbuf, (size_t)n, t->offset);
 	t->offset += n;
 	*budget -= (size_t)n;
+	/* a regular file's short read ends at its end: no read of nothing
+	 * needed to find it (one pread a written log a tick) */
+	t->short_read = (size_t)n < want;
 	return n;
 }
 
@@ -745,6 +749,7 @@ logtail_poll(struct logtail *t, logtail_line_fn fn, void *ctx,
 	}
 
 	while (budget > 0) {
+		t->short_read = 0;
 		n = read_some(t, &budget);
 		if (n > 0)
 			grew = 1;
@@ -756,7 +761,7 @@ logtail_poll(struct logtail *t, logtail_line_fn fn, void *ctx,
 			unreadable(t, reason(err));
 			return t->lines > 0 ? t->lines : -1;
 		}
-		if (n > 0)
+		if (n > 0 && !t->short_read)
 			continue;
 		if (check_file(t, &budget, grew) == CHECK_STOP) {
 			t->at_end = t->fd != -1;
