@@ -14,16 +14,25 @@
 #define SERIES_CHUNK_POINTS 120
 
 /*
- * A sealed chunk in series->hist: this header (unaligned, read with
- * memcpy) and len bytes of the codec.  Packed, a chunk costs 20 bytes
+ * A sealed chunk in series->hist: a 14-byte header (the newest point's
+ * time, 8 bytes; the span back to the oldest, 4; the byte length, 2; read
+ * with memcpy) and the codec's bytes.  Packed, a chunk costs 14 bytes
  * beside its points, where a list node of its own cost about 56 with
- * malloc's.
+ * malloc's.  A span past 32 bits (the wall clock stepped by weeks inside a
+ * chunk) is kept as SPAN_UNKNOWN: such a chunk expires by its newest time
+ * as any other, but is never skipped for being newer than a window.
  */
 struct chunk_head {
 	int64_t		 min_ms, max_ms;	/* oldest and newest point times */
 	uint32_t	 len;
 };
-#define CHUNK_HEAD_LEN	20	/* packed size of struct chunk_head */
+#define CHUNK_HEAD_LEN	14
+#define SPAN_UNKNOWN	UINT32_MAX
+
+/* A chunk's bytes fit the header's 16-bit length with room to spare (a
+ * point costs at most 17 bytes; the codec's header and first point 30). */
+_Static_assert(SERIES_CHUNK_POINTS * 17 + 64 <= UINT16_MAX,
+    "a chunk's length must fit 16 bits");
 
 /* Interned strings (worker names, metric names): one copy each however
  * many series share it. */
@@ -262,9 +271,14 @@ recent_push(struct series_recent *r, int64_t ts_ms, double v)
 static void
 head_at(const struct series *s, size_t off, struct chunk_head *h)
 {
-	memcpy(&h->min_ms, s->hist + off, 8);
-	memcpy(&h->max_ms, s->hist + off + 8, 8);
-	memcpy(&h->len, s->hist + off + 16, 4);
+	uint32_t span;
+	uint16_t len;
+
+	memcpy(&h->max_ms, s->hist + off, 8);
+	memcpy(&span, s->hist + off + 8, 4);
+	memcpy(&len, s->hist + off + 12, 2);
+	h->min_ms = span == SPAN_UNKNOWN ? INT64_MIN : h->max_ms - span;
+	h->len = len;
 }
 
 static void
@@ -272,21 +286,23 @@ seal(struct series_reg *reg, struct series *s)
 {
 	const uint8_t *p;
 	int64_t min_ms, max_ms;
-	uint32_t len32;
+	uint32_t span;
+	uint16_t len16;
 	size_t len, off = s->hist_len;
 
 	p = chunk_enc_bytes(&s->open, &len);
-	if (len > UINT32_MAX - CHUNK_HEAD_LEN ||
-	    off > UINT32_MAX - CHUNK_HEAD_LEN - len)
+	if (len > UINT16_MAX || off > UINT32_MAX - CHUNK_HEAD_LEN - len)
 		fatal("series history too large");
 	/* grown to the byte: this buffer lives for the whole window */
 	s->hist = xrealloc(s->hist, off + CHUNK_HEAD_LEN + len);
 	min_ms = chunk_enc_min_ts(&s->open);
 	max_ms = chunk_enc_max_ts(&s->open);
-	len32 = (uint32_t)len;
-	memcpy(s->hist + off, &min_ms, 8);
-	memcpy(s->hist + off + 8, &max_ms, 8);
-	memcpy(s->hist + off + 16, &len32, 4);
+	span = max_ms - min_ms >= 0 && (uint64_t)(max_ms - min_ms) <
+	    SPAN_UNKNOWN ? (uint32_t)(max_ms - min_ms) : SPAN_UNKNOWN;
+	len16 = (uint16_t)len;
+	memcpy(s->hist + off, &max_ms, 8);
+	memcpy(s->hist + off + 8, &span, 4);
+	memcpy(s->hist + off + 12, &len16, 2);
 	memcpy(s->hist + off + CHUNK_HEAD_LEN, p, len);
 	s->hist_len = (uint32_t)(off + CHUNK_HEAD_LEN + len);
 	reg->chunk_bytes += len;
@@ -549,6 +565,19 @@ series_oldest_ms(const struct series *s)
 
 	if (s->hist_len > 0) {
 		head_at(s, 0, &h);
+		if (h.min_ms == INT64_MIN) {
+			/* its span was not kept: from its points */
+			struct chunk_dec d;
+			int64_t ts, min = INT64_MAX;
+			double v;
+
+			if (chunk_dec_init(&d, s->hist + CHUNK_HEAD_LEN,
+			    h.len) == 0)
+				while (chunk_dec_next(&d, &ts, &v) == 1)
+					if (ts < min)
+						min = ts;
+			return min;
+		}
 		return h.min_ms;
 	}
 	if (chunk_enc_count(&s->open) > 0)

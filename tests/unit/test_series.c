@@ -75,6 +75,43 @@ test_window_and_expiry(void **state)
 	series_reg_free(reg);
 }
 
+/* A chunk whose points span more than 32 bits of milliseconds (the wall
+ * clock stepped by months inside it): its points are all found, its
+ * oldest time is exact, and it expires like any other. */
+static void
+test_chunk_long_span(void **state)
+{
+	struct series_reg *reg = series_reg_new(60000);
+	struct series *s = series_get(reg, 0, "w", "m", "", 0, SERIES_GAUGE);
+	const int64_t t0 = 1000000, step = INT64_C(90) * 86400 * 1000;
+	double acc[2] = {0, 0};
+	int64_t t;
+
+	(void)state;
+	/* 60 points, then the clock jumps 90 days, 60 more: one chunk */
+	for (t = 0; t < 120; t++)
+		series_append(reg, s, t0 + t * 1000 + (t >= 60 ? step : 0),
+		    (double)t);
+	assert_true(series_oldest_ms(s) == t0);
+	series_each(s, t0, t0 + 59 * 1000, collect, acc);
+	assert_int_equal((int)acc[1], 60);
+	acc[0] = acc[1] = 0;
+	series_each(s, t0 + step, INT64_MAX, collect, acc);
+	assert_int_equal((int)acc[1], 60);
+	acc[0] = acc[1] = 0;
+	series_each(s, INT64_MIN, INT64_MAX, collect, acc);
+	assert_int_equal((int)acc[1], 120);
+	/* a window after both halves finds nothing */
+	acc[0] = acc[1] = 0;
+	series_each(s, t0 + step + 200 * 1000, INT64_MAX, collect, acc);
+	assert_int_equal((int)acc[1], 0);
+	/* two more chunks later it has left the 60 s window */
+	for (t = 120; t < 360; t++)
+		series_append(reg, s, t0 + t * 1000 + step, (double)t);
+	assert_true(series_oldest_ms(s) > t0 + step);
+	series_reg_free(reg);
+}
+
 static void
 test_counter_rate_reset(void **state)
 {
@@ -380,6 +417,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_lookup),
 		cmocka_unit_test(test_window_and_expiry),
+		cmocka_unit_test(test_chunk_long_span),
 		cmocka_unit_test(test_counter_rate_reset),
 		cmocka_unit_test(test_histogram_quantile),
 		cmocka_unit_test(test_figures_agent_like),
