@@ -160,9 +160,12 @@ void
 analysis_worker_free(struct worker *w)
 {
 	struct worker_analysis *wa = w->an;
+	int i;
 
 	if (wa == NULL)
 		return;
+	for (i = 0; i < AF_COUNT; i++)
+		anomaly_free(&wa->anom[i]);
 	logtail_free(wa->log);
 	tb_asm_free(wa->tb);
 	logkeep_free(&wa->lines);
