@@ -42,6 +42,8 @@ free_blocks(struct logkeep *lk, size_t k)
 {
 	size_t i;
 
+	if (k == 0)
+		return;
 	for (i = 0; i < k; i++)
 		free(lk->blk[i]);
 	memmove(lk->blk, lk->blk + k, (lk->nblk - k) * sizeof *lk->blk);
