@@ -1,9 +1,9 @@
 /*
- * logkeep.h -- the newest lines of a log, kept compactly: the texts back
- * to back in blocks of LOGKEEP_BLOCK bytes, and a ring of 16-byte records
- * (time, where the text is, its length, a 16-bit tag for the caller).
- * No allocation per line: a block holds dozens of lines and goes when
- * its last line is dropped.
+ * logkeep.h -- the newest lines of a log, kept compactly: short texts
+ * back to back in blocks of LOGKEEP_BLOCK bytes, a long one (more than a
+ * quarter of a block) in a block of its own size, and a ring of 16-byte
+ * records (time, where the text is, its length, a 16-bit tag for the
+ * caller).  A block goes when its last line is dropped.
  *
  * A line's text does not move while the line is kept, so a pointer to it
  * stays valid (and names the line) until it is dropped.
@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LOGKEEP_BLOCK		4096	/* bytes of text per block */
-#define LOGKEEP_TEXT_MAX	(LOGKEEP_BLOCK - 1)	/* bytes kept of a line */
+#define LOGKEEP_BLOCK		2048	/* bytes of short texts per block */
+#define LOGKEEP_TEXT_MAX	UINT16_MAX	/* bytes kept of a line */
 
 struct logkeep_rec;
 
@@ -23,10 +23,13 @@ struct logkeep {
 	size_t		 max;		/* lines kept at most */
 	struct logkeep_rec *rec;	/* a ring of cap records */
 	size_t		 cap, head, n;	/* the oldest is rec[head] */
-	char		**blk;		/* text blocks, oldest first */
-	size_t		 nblk, blkcap;
-	uint32_t	 first;		/* text position of blk[0] */
-	size_t		 used;		/* bytes used in the newest block */
+	char		**blk;		/* blocks by slot, NULL: a free slot */
+	uint32_t	*live;		/* lines kept in each slot's block */
+	size_t		 nslot, slotcap;
+	size_t		 blkbytes;	/* in blocks now */
+	size_t		 open;		/* the slot short texts go to,
+					   (size_t)-1 none */
+	size_t		 used;		/* bytes used in it */
 };
 
 /* A kept line, as logkeep_get gives it. */
@@ -64,7 +67,8 @@ void logkeep_get(const struct logkeep *lk, size_t i,
 /* Change line i's tag (16 bits).  i must be below the count. */
 void logkeep_set_tag(struct logkeep *lk, size_t i, unsigned tag);
 
-/* Heap bytes lk holds now (records, blocks, the block table). */
+/* Bytes lk asks of the heap now: records, blocks (the long texts' at
+ * their size), the slot tables. */
 size_t logkeep_bytes(const struct logkeep *lk);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * test_logkeep.c -- kept log lines: order, cut, tags, texts that stay in
- * place until dropped, blocks freed as lines go, and a long random run
- * checked line by line against a plain array of copies.
+ * place until dropped, long texts in blocks of their own, blocks freed as
+ * lines go, and a long random run checked line by line against a plain
+ * array of copies.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,27 +96,48 @@ test_order_and_tags(void **state)
 	logkeep_free(&lk);
 }
 
+/* Long texts: cut at LOGKEEP_TEXT_MAX, each in a block of its size,
+ * between short ones that go on filling the open block. */
 static void
-test_long_lines_cut(void **state)
+test_long_lines(void **state)
 {
+	enum { BIG = LOGKEEP_TEXT_MAX + 100, MID = LOGKEEP_BLOCK / 2 };
 	struct logkeep lk;
 	struct logkeep_line l;
-	char *big = xmalloc(3 * LOGKEEP_BLOCK);
-	size_t i;
+	char *big = xmalloc(BIG), small[40];
+	size_t i, bytes;
 
 	(void)state;
-	make_line(big, 3 * LOGKEEP_BLOCK, 1);
-	logkeep_init(&lk, 10);
-	for (i = 0; i < 10; i++)
-		logkeep_add(&lk, big, 3 * LOGKEEP_BLOCK, (int64_t)i, 0);
-	for (i = 0; i < 10; i++) {
+	make_line(big, BIG, 1);
+	make_line(small, sizeof small, 2);
+	logkeep_init(&lk, 20);
+	for (i = 0; i < 20; i++)
+		if (i % 2 == 0)
+			logkeep_add(&lk, big, i % 4 == 0 ? BIG : MID,
+			    (int64_t)i, 0);
+		else
+			logkeep_add(&lk, small, sizeof small, (int64_t)i, 0);
+	for (i = 0; i < 20; i++) {
 		logkeep_get(&lk, i, &l);
-		assert_int_equal(l.len, LOGKEEP_TEXT_MAX);
-		assert_memory_equal(l.text, big, l.len);
+		if (i % 2 == 1) {
+			assert_int_equal(l.len, sizeof small);
+			assert_memory_equal(l.text, small, l.len);
+		} else {
+			assert_int_equal(l.len, i % 4 == 0 ?
+			    LOGKEEP_TEXT_MAX : MID);
+			assert_memory_equal(l.text, big, l.len);
+		}
+		assert_int_equal(l.text[l.len], '\0');
 	}
-	/* one block a line, no more */
-	assert_true(logkeep_bytes(&lk) <= 10 * LOGKEEP_BLOCK + 16 * 16 +
-	    16 * sizeof(char *));
+	/* the long texts at their size, the ten short ones in one block */
+	bytes = 5 * (LOGKEEP_TEXT_MAX + 1) + 5 * (MID + 1) + LOGKEEP_BLOCK;
+	assert_true(logkeep_bytes(&lk) >= bytes);
+	assert_true(logkeep_bytes(&lk) <= bytes + 20 * 16 + 64 * 12);
+	/* and they go with their lines */
+	logkeep_drop(&lk, 19);
+	assert_true(logkeep_bytes(&lk) <= LOGKEEP_BLOCK + 20 * 16 + 64 * 12);
+	logkeep_get(&lk, 0, &l);
+	assert_memory_equal(l.text, small, sizeof small);
 	logkeep_free(&lk);
 	free(big);
 }
@@ -145,8 +167,9 @@ test_texts_stay(void **state)
 	}
 	print_message("300 lines of 80 bytes: %zu bytes\n",
 	    logkeep_bytes(&lk));
-	/* records, then 81 bytes of text a line in 4K blocks */
-	assert_true(logkeep_bytes(&lk) < 300 * 16 + 7 * LOGKEEP_BLOCK + 256);
+	/* records, then 81 bytes of text a line: 25 to a block */
+	assert_true(logkeep_bytes(&lk) <= 300 * 16 + 12 * LOGKEEP_BLOCK +
+	    16 * 12);
 	/* a third dropped each time it is full, for a long time */
 	for (; k < 30000; k++) {
 		if (logkeep_count(&lk) == 300)
@@ -156,7 +179,7 @@ test_texts_stay(void **state)
 		if (logkeep_bytes(&lk) > max_bytes)
 			max_bytes = logkeep_bytes(&lk);
 	}
-	assert_true(max_bytes < 300 * 16 + 8 * LOGKEEP_BLOCK + 256);
+	assert_true(max_bytes <= 300 * 16 + 13 * LOGKEEP_BLOCK + 16 * 12);
 	/* the oldest kept stays where it was until it goes */
 	logkeep_drop(&lk, logkeep_count(&lk) - 200);
 	logkeep_get(&lk, 0, &l);
@@ -185,7 +208,7 @@ test_random_model(void **state)
 	struct logkeep lk;
 	struct logkeep_line l;
 	char *model[MAX], buf[LOGKEEP_TEXT_MAX + 200];
-	size_t mlen[MAX], n = 0, i, len;
+	size_t mlen[MAX], n = 0, i, k, len;
 	unsigned mtag[MAX], tag;
 	int64_t mts[MAX];
 	int step;
@@ -224,7 +247,7 @@ test_random_model(void **state)
 			mts[n] = step;
 			n++;
 		} else if (op < 90 && n > 0) {
-			size_t k = lcg() % (n + 2);
+			k = lcg() % (n + 2);
 
 			logkeep_drop(&lk, k);
 			if (k > n)
@@ -252,8 +275,10 @@ test_random_model(void **state)
 			assert_int_equal(l.tag, mtag[i]);
 			assert_int_equal(l.ts_ms, mts[i]);
 		}
-		/* no more blocks than lines, plus the newest */
-		assert_true(lk.nblk <= n + 1);
+		/* no more blocks than lines, plus the open one */
+		for (i = 0, k = 0; i < lk.nslot; i++)
+			k += lk.blk[i] != NULL;
+		assert_true(k <= n + 1);
 	}
 	for (i = 0; i < n; i++)
 		free(model[i]);
@@ -265,7 +290,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_tags),
-		cmocka_unit_test(test_long_lines_cut),
+		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_texts_stay),
 		cmocka_unit_test(test_random_model),
 	};
