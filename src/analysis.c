@@ -64,12 +64,12 @@ struct worker_analysis {
 	struct tb_asm	*tb;
 	struct logkeep	 lines;
 
-	int64_t		 restarts[RESTARTS_KEPT];
+	int64_t		*restarts;	/* RESTARTS_KEPT, from the first */
 	size_t		 nrestarts;
 	int		 was_down;
 	int		 fail_streak;
 	int		 oom_known;
-	char		 oom_path[600];	/* memory.events of the cgroup */
+	char		*oom_path;	/* memory.events of the cgroup */
 	uint64_t	 oom_kills;
 	int64_t		 oom_checked_ms;
 	int		 rule_class_firing[4];
@@ -169,6 +169,8 @@ analysis_worker_free(struct worker *w)
 	logtail_free(wa->log);
 	tb_asm_free(wa->tb);
 	logkeep_free(&wa->lines);
+	free(wa->restarts);
+	free(wa->oom_path);
 	free(wa);
 	w->an = NULL;
 }
@@ -489,11 +491,10 @@ oom_kills(struct worker_analysis *wa, pid_t pid, uint64_t *kills)
 {
 	char dir[512], buf[1024], *p;
 
-	if (wa->oom_path[0] == '\0') {
+	if (wa->oom_path == NULL) {
 		if (proc_cgroup_path(pid, dir, sizeof dir) != 0)
 			return -1;
-		snprintf(wa->oom_path, sizeof wa->oom_path,
-		    "%s/memory.events", dir);
+		wa->oom_path = xasprintf("%s/memory.events", dir);
 	}
 	if (proc_read_at(AT_FDCWD, wa->oom_path, buf, sizeof buf) == -1)
 		return -1;
@@ -561,6 +562,9 @@ analysis_exited(struct analysis *a, struct worker *w, int restarted,
 	int loop;
 
 	if (restarted) {
+		if (wa->restarts == NULL)
+			wa->restarts = xcalloc(RESTARTS_KEPT,
+			    sizeof *wa->restarts);
 		if (wa->nrestarts == RESTARTS_KEPT) {
 			memmove(wa->restarts, wa->restarts + 1,
 			    (RESTARTS_KEPT - 1) * sizeof *wa->restarts);
@@ -589,7 +593,8 @@ analysis_exited(struct analysis *a, struct worker *w, int restarted,
 		anomaly_reset(&wa->anom[i]);
 	memhealth_reset(&wa->mem);
 	wa->oom_known = 0;
-	wa->oom_path[0] = '\0';
+	free(wa->oom_path);
+	wa->oom_path = NULL;
 }
 
 static double
