@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "figures.h"
 #include "incident.h"
+#include "logkeep.h"
 #include "logtail.h"
 #include "proc.h"
 #include "recover.h"
@@ -28,6 +29,12 @@
 
 #define LOG_KEEP	300	/* lines kept per worker for the console */
 #define LOG_LINE_MAX	1024	/* bytes kept of one line */
+/* A kept line's tag: matched, severity and the index of its class in
+ * the analysis' table of classes (0: none). */
+#define TAG_MATCHED	0x8000u
+#define TAG_SEV_SHIFT	13
+#define TAG_SEV_MASK	0x3u
+#define TAG_CLASS_MASK	0x1fffu
 #define LOG_POLL_BYTES	(256 * 1024)	/* per worker per tick */
 #define RESTARTS_KEPT	64
 #define UNREACHABLE_TICKS 3	/* failed scrapes in a row */
@@ -55,15 +62,14 @@ struct worker_analysis {
 
 	struct logtail	*log;
 	struct tb_asm	*tb;
-	struct analysis_line *lines;
-	size_t		 nlines;
+	struct logkeep	 lines;
 
-	int64_t		 restarts[RESTARTS_KEPT];
+	int64_t		*restarts;	/* RESTARTS_KEPT, from the first */
 	size_t		 nrestarts;
 	int		 was_down;
 	int		 fail_streak;
 	int		 oom_known;
-	char		 oom_path[600];	/* memory.events of the cgroup */
+	char		*oom_path;	/* memory.events of the cgroup */
 	uint64_t	 oom_kills;
 	int64_t		 oom_checked_ms;
 	int		 rule_class_firing[4];
@@ -78,6 +84,9 @@ struct analysis {
 	double		 psi_some, psi_full;
 	int		 psi_high;
 	int64_t		 now_ms;
+	/* the classes of kept log lines: owned by cls (or static) */
+	const char	**classes;
+	size_t		 nclasses, classcap;
 };
 
 /* Rules fire incidents of a class that says what they watch. */
@@ -147,26 +156,21 @@ analysis_new(struct engine *eng, const struct config *cfg, struct store *st)
 	return a;
 }
 
-static void
-lines_free(struct worker_analysis *wa)
-{
-	size_t i;
-
-	for (i = 0; i < wa->nlines; i++)
-		free(wa->lines[i].text);
-	free(wa->lines);
-}
-
 void
 analysis_worker_free(struct worker *w)
 {
 	struct worker_analysis *wa = w->an;
+	int i;
 
 	if (wa == NULL)
 		return;
+	for (i = 0; i < AF_COUNT; i++)
+		anomaly_free(&wa->anom[i]);
 	logtail_free(wa->log);
 	tb_asm_free(wa->tb);
-	lines_free(wa);
+	logkeep_free(&wa->lines);
+	free(wa->restarts);
+	free(wa->oom_path);
 	free(wa);
 	w->an = NULL;
 }
@@ -183,6 +187,7 @@ analysis_free(struct analysis *a)
 	incidents_free(a->inc);
 	rules_free(a->rules);
 	classifier_free(a->cls);
+	free(a->classes);
 	free(a);
 }
 
@@ -208,6 +213,7 @@ state(struct analysis *a, struct worker *w)
 	anomaly_set_floor(&wa->anom[AF_CPU], 2, ANOMALY_REL_FLOOR);
 	anomaly_set_floor(&wa->anom[AF_RSS], 1 << 20, ANOMALY_REL_FLOOR);
 	memhealth_init(&wa->mem, a->cfg->memory_window_ms);
+	logkeep_init(&wa->lines, LOG_KEEP);
 	if (w->cfg != NULL && w->cfg->log != NULL) {
 		wa->log = logtail_open(w->cfg->log);
 		wa->tb = tb_asm_new();
@@ -231,12 +237,30 @@ analysis_health(const struct worker *w)
 }
 
 size_t
-analysis_log(const struct worker *w, const struct analysis_line **out)
+analysis_log_count(const struct worker *w)
 {
 	const struct worker_analysis *wa = w->an;
 
-	*out = wa != NULL ? wa->lines : NULL;
-	return wa != NULL ? wa->nlines : 0;
+	return wa != NULL ? logkeep_count(&wa->lines) : 0;
+}
+
+void
+analysis_log_line(const struct worker *w, size_t i,
+    struct analysis_line *out)
+{
+	const struct worker_analysis *wa = w->an;
+	struct logkeep_line l;
+	size_t k;
+
+	logkeep_get(&wa->lines, i, &l);
+	k = l.tag & TAG_CLASS_MASK;
+	out->ts_ms = l.ts_ms;
+	out->text = l.text;
+	out->len = l.len;
+	out->matched = (l.tag & TAG_MATCHED) != 0;
+	out->cls = k > 0 && k <= wa->a->nclasses ? wa->a->classes[k - 1] :
+	    "";
+	out->severity = (int)(l.tag >> TAG_SEV_SHIFT & TAG_SEV_MASK);
 }
 
 void
@@ -330,46 +354,58 @@ struct log_ctx {
 	struct class_match line_match;
 };
 
+/* The tag of a line matched by m (NULL: none).  A class is entered in
+ * the analysis' table the first time a line shows it; should the table
+ * be full, the line keeps no class (the console shows "match"). */
+static unsigned
+line_tag(struct analysis *a, const struct class_match *m)
+{
+	size_t k;
+
+	if (m == NULL)
+		return 0;
+	for (k = 0; m->cls != NULL && k < a->nclasses; k++)
+		if (a->classes[k] == m->cls ||
+		    strcmp(a->classes[k], m->cls) == 0)
+			break;
+	if (m->cls == NULL || m->cls[0] == '\0')
+		k = 0;
+	else if (k < a->nclasses)
+		k++;
+	else if (a->nclasses < TAG_CLASS_MASK) {
+		a->classes = xgrow(a->classes, &a->classcap,
+		    a->nclasses + 1, sizeof *a->classes);
+		a->classes[a->nclasses++] = m->cls;
+		k = a->nclasses;
+	} else
+		k = 0;
+	return TAG_MATCHED | ((unsigned)m->severity & TAG_SEV_MASK) <<
+	    TAG_SEV_SHIFT | (unsigned)k;
+}
+
 static void
 keep_line(struct worker_analysis *wa, const char *line, size_t len,
     int64_t ts, const struct class_match *m)
 {
-	struct analysis_line *l;
-	size_t i, drop = LOG_KEEP / 3;
-
-	if (wa->nlines == LOG_KEEP) {
-		for (i = 0; i < drop; i++)
-			free(wa->lines[i].text);
-		memmove(wa->lines, wa->lines + drop,
-		    (LOG_KEEP - drop) * sizeof *wa->lines);
-		wa->nlines -= drop;
-	}
-	if (wa->lines == NULL)
-		wa->lines = xcalloc(LOG_KEEP, sizeof *wa->lines);
-	l = &wa->lines[wa->nlines++];
+	/* a third goes when it is full, the oldest */
+	if (logkeep_count(&wa->lines) == LOG_KEEP)
+		logkeep_drop(&wa->lines, LOG_KEEP / 3);
 	if (len > LOG_LINE_MAX)
 		len = LOG_LINE_MAX;
-	l->text = xstrndup(line, len);
-	l->len = len;
-	l->ts_ms = ts;
-	l->matched = m != NULL;
-	l->cls = m != NULL ? m->cls : "";
-	l->severity = m != NULL ? m->severity : 0;
+	logkeep_add(&wa->lines, line, len, ts, line_tag(wa->a, m));
 }
 
 /* Mark the last n kept lines as matched by m. */
 static void
 mark_lines(struct worker_analysis *wa, size_t n, const struct class_match *m)
 {
-	size_t i;
+	size_t i, count = logkeep_count(&wa->lines);
+	unsigned tag = line_tag(wa->a, m);
 
-	if (n > wa->nlines)
-		n = wa->nlines;
-	for (i = wa->nlines - n; i < wa->nlines; i++) {
-		wa->lines[i].matched = 1;
-		wa->lines[i].cls = m->cls;
-		wa->lines[i].severity = m->severity;
-	}
+	if (n > count)
+		n = count;
+	for (i = count - n; i < count; i++)
+		logkeep_set_tag(&wa->lines, i, tag);
 }
 
 static void
@@ -455,11 +491,10 @@ oom_kills(struct worker_analysis *wa, pid_t pid, uint64_t *kills)
 {
 	char dir[512], buf[1024], *p;
 
-	if (wa->oom_path[0] == '\0') {
+	if (wa->oom_path == NULL) {
 		if (proc_cgroup_path(pid, dir, sizeof dir) != 0)
 			return -1;
-		snprintf(wa->oom_path, sizeof wa->oom_path,
-		    "%s/memory.events", dir);
+		wa->oom_path = xasprintf("%s/memory.events", dir);
 	}
 	if (proc_read_at(AT_FDCWD, wa->oom_path, buf, sizeof buf) == -1)
 		return -1;
@@ -527,6 +562,9 @@ analysis_exited(struct analysis *a, struct worker *w, int restarted,
 	int loop;
 
 	if (restarted) {
+		if (wa->restarts == NULL)
+			wa->restarts = xcalloc(RESTARTS_KEPT,
+			    sizeof *wa->restarts);
 		if (wa->nrestarts == RESTARTS_KEPT) {
 			memmove(wa->restarts, wa->restarts + 1,
 			    (RESTARTS_KEPT - 1) * sizeof *wa->restarts);
@@ -555,7 +593,8 @@ analysis_exited(struct analysis *a, struct worker *w, int restarted,
 		anomaly_reset(&wa->anom[i]);
 	memhealth_reset(&wa->mem);
 	wa->oom_known = 0;
-	wa->oom_path[0] = '\0';
+	free(wa->oom_path);
+	wa->oom_path = NULL;
 }
 
 static double

@@ -46,7 +46,7 @@ struct worker_health {
 /* A line of a worker's log, as kept for the console. */
 struct analysis_line {
 	int64_t		 ts_ms;
-	char		*text;
+	const char	*text;		/* len bytes, then a NUL */
 	size_t		 len;
 	int		 matched;
 	const char	*cls;		/* owned by the classifier, "" none */
@@ -83,8 +83,14 @@ int analysis_flush(struct analysis *a, char *err, size_t errlen);
 struct incidents *analysis_incidents(struct analysis *a);
 /* w's figures at the latest tick, or NULL before its first. */
 const struct worker_health *analysis_health(const struct worker *w);
-/* w's recent log lines, oldest first. */
-size_t analysis_log(const struct worker *w, const struct analysis_line **out);
+/* The number of w's recent log lines (0 before its first tick). */
+size_t analysis_log_count(const struct worker *w);
+/* w's recent log line i (0: the oldest) in *out, i below the count.  The
+ * text and class belong to the analysis; the text stays where it is
+ * until the line is dropped, which only analysis_tick and
+ * analysis_worker_free do. */
+void analysis_log_line(const struct worker *w, size_t i,
+    struct analysis_line *out);
 /* Memory pressure of the host (/proc/pressure/memory avg10, percent);
  * NAN when the kernel has no PSI. */
 void analysis_pressure(const struct analysis *a, double *some, double *full);

@@ -9,7 +9,10 @@
 #include "anomaly.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 /* MAD of normal data over its mean absolute deviation: 0.6745 / 0.7979,
  * to stand in for a MAD of 0 when most of the window is one value. */
@@ -31,6 +34,9 @@ anomaly_init(struct anomaly *a, int window, double threshold, int direction)
 	if (window > ANOMALY_WINDOW_MAX)
 		window = ANOMALY_WINDOW_MAX;
 	a->window = window;
+	/* one block: the ring, then the sorted copy */
+	a->ring = xcalloc(2 * (size_t)window, sizeof *a->ring);
+	a->sorted = a->ring + window;
 	a->threshold = threshold > 0 && isfinite(threshold) ? threshold :
 	    ANOMALY_THRESHOLD_DEFAULT;
 	a->direction = direction > 0 ? ANOMALY_HIGH :
@@ -39,6 +45,13 @@ anomaly_init(struct anomaly *a, int window, double threshold, int direction)
 	a->rel_floor = ANOMALY_REL_FLOOR;
 	a->horizon_s = ANOMALY_HORIZON_S;
 	anomaly_reset(a);
+}
+
+void
+anomaly_free(struct anomaly *a)
+{
+	free(a->ring);
+	a->ring = a->sorted = NULL;
 }
 
 void

@@ -6,9 +6,10 @@
  * the yardstick), smoothed (EWMA), and forecast (Holt's linear method with
  * a 95% prediction interval).
  *
- * The state is one fixed-size struct owned by the caller: nothing is
- * allocated, and an update costs O(window) memory moves (a window kept
- * sorted) plus O(1) arithmetic.  See docs/analysis.md.
+ * The state is a struct owned by the caller with the window allocated at
+ * its configured size (anomaly_init; anomaly_free returns it), and an
+ * update costs O(window) memory moves (a window kept sorted) plus O(1)
+ * arithmetic.  See docs/analysis.md.
  */
 #ifndef MODELTOP_ANOMALY_H
 #define MODELTOP_ANOMALY_H
@@ -50,8 +51,8 @@ struct anomaly {
 	double		 step_s;	/* smoothed time between values */
 	struct stats_ewma ewma;
 	struct stats_holt holt;
-	double		 ring[ANOMALY_WINDOW_MAX];	/* arrival order */
-	double		 sorted[ANOMALY_WINDOW_MAX];	/* same, ascending */
+	double		*ring;		/* window values, arrival order */
+	double		*sorted;	/* same, ascending */
 };
 
 struct anomaly_result {
@@ -75,9 +76,15 @@ struct anomaly_result {
  * to [ANOMALY_MIN_HISTORY, ANOMALY_WINDOW_MAX]), a robust-z threshold
  * (<= 0 or NAN: the default 6) and the bad direction (+1 only high values
  * are flagged, -1 only low ones, 0 both).  Floors and horizon take the
- * defaults above.  Never fails. */
+ * defaults above.  The window (2 * window doubles) is allocated here and
+ * owned by a until anomaly_free: an a set up before must be freed first.
+ * Out of memory is fatal. */
 void anomaly_init(struct anomaly *a, int window, double threshold,
     int direction);
+
+/* Free a's window; a must be set up again before its next use.  An a
+ * zeroed (or freed) already is fine. */
+void anomaly_free(struct anomaly *a);
 
 /* Set the MAD floor: max(abs_floor, rel_floor * |median|).  Choose
  * abs_floor as the smallest change that matters in the series' unit (1%

@@ -2,7 +2,9 @@
  * memhealth.c -- RSS growth, leak verdict, time to the limit, risk.
  *
  * The points live in a ring of MEMHEALTH_POINTS; AT() is the index of
- * the k-th oldest.  The regression comes
+ * the k-th oldest.  Their times are whole milliseconds after origin_ms,
+ * which moves up to the oldest point (rebase) before a time would pass
+ * what 32 bits hold: at most once in 24 days.  The regression comes
  * from running sums (O(1) per point added or dropped), re-centred on the
  * window's mean every MEMHEALTH_RECENTRE points so that rounding cannot
  * build up.  The texts are rebuilt only when a figure they show changes:
@@ -20,6 +22,8 @@
 
 /* Re-centre the running sums after this many points. */
 #define MEMHEALTH_RECENTRE	128
+/* The latest time a point can have after origin_ms (t[] is 32-bit). */
+#define MEMHEALTH_T_MAX_MS	INT32_MAX
 
 void
 memhealth_init(struct memhealth *m, int64_t window_ms)
@@ -27,6 +31,8 @@ memhealth_init(struct memhealth *m, int64_t window_ms)
 	memset(m, 0, sizeof *m);
 	if (window_ms <= 0)
 		window_ms = MEMHEALTH_WINDOW_DEFAULT_MS;
+	if (window_ms > MEMHEALTH_WINDOW_MAX_MS)
+		window_ms = MEMHEALTH_WINDOW_MAX_MS;
 	m->window_ms = window_ms;
 	m->spacing_ms = window_ms / MEMHEALTH_POINTS;
 	memhealth_reset(m);
@@ -67,6 +73,14 @@ memhealth_mitigation_name(int mitigation)
 /* The ring index of the k-th oldest point of the window. */
 #define AT(m, k)	(((m)->start + (k)) % MEMHEALTH_POINTS)
 
+/* The time of point i in seconds since origin_ms: the same double as
+ * (ts_ms - origin_ms) / 1000. */
+static inline double
+t_at(const struct memhealth *m, int i)
+{
+	return (double)m->t[i] / 1000;
+}
+
 /* Sum the window again about its mean. */
 static void
 recentre(struct memhealth *m)
@@ -75,7 +89,7 @@ recentre(struct memhealth *m)
 	int k;
 
 	for (k = 0; k < m->n; k++) {
-		mt += m->t[AT(m, k)];
+		mt += t_at(m, AT(m, k));
 		mv += m->v[AT(m, k)];
 	}
 	if (m->n > 0) {
@@ -84,39 +98,17 @@ recentre(struct memhealth *m)
 	}
 	stats_linsum_init(&m->sums, mt, mv);
 	for (k = 0; k < m->n; k++)
-		stats_linsum_add(&m->sums, m->t[AT(m, k)], m->v[AT(m, k)]);
+		stats_linsum_add(&m->sums, t_at(m, AT(m, k)),
+		    m->v[AT(m, k)]);
 	m->pushes = 0;
 }
 
 static void
 drop_oldest(struct memhealth *m)
 {
-	stats_linsum_remove(&m->sums, m->t[m->start], m->v[m->start]);
+	stats_linsum_remove(&m->sums, t_at(m, m->start), m->v[m->start]);
 	m->start = (m->start + 1) % MEMHEALTH_POINTS;
 	m->n--;
-}
-
-static void
-push(struct memhealth *m, int64_t ts_ms, double rss)
-{
-	double t;
-	int i;
-
-	if (m->n == 0) {
-		m->origin_ms = ts_ms;
-		stats_linsum_init(&m->sums, 0, rss);
-	}
-	if (m->n == MEMHEALTH_POINTS)
-		drop_oldest(m);
-	t = (double)(ts_ms - m->origin_ms) / 1000;
-	i = AT(m, m->n);
-	m->t[i] = t;
-	m->v[i] = rss;
-	m->n++;
-	m->last_ms = ts_ms;
-	stats_linsum_add(&m->sums, t, rss);
-	if (++m->pushes >= MEMHEALTH_RECENTRE)
-		recentre(m);
 }
 
 /* Drop the points older than the window before now_s. */
@@ -125,8 +117,52 @@ expire(struct memhealth *m, double now_s)
 {
 	double window_s = (double)m->window_ms / 1000;
 
-	while (m->n > 0 && now_s - m->t[m->start] > window_s)
+	while (m->n > 0 && now_s - t_at(m, m->start) > window_s)
 		drop_oldest(m);
+}
+
+/* ts_ms is too far after origin_ms for t[]: drop what the window no
+ * longer holds at ts_ms and count time from the oldest point left (the
+ * window is short enough for ts_ms to fit then). */
+static void
+rebase(struct memhealth *m, int64_t ts_ms)
+{
+	int32_t shift;
+	int k;
+
+	expire(m, (double)(ts_ms - m->origin_ms) / 1000);
+	if (m->n == 0)
+		return;
+	shift = m->t[m->start];
+	for (k = 0; k < m->n; k++)
+		m->t[AT(m, k)] -= shift;
+	m->origin_ms += shift;
+	recentre(m);
+}
+
+static void
+push(struct memhealth *m, int64_t ts_ms, double rss)
+{
+	double t;
+	int i;
+
+	if (m->n > 0 && ts_ms - m->origin_ms > MEMHEALTH_T_MAX_MS)
+		rebase(m, ts_ms);
+	if (m->n == 0) {
+		m->origin_ms = ts_ms;
+		stats_linsum_init(&m->sums, 0, rss);
+	}
+	if (m->n == MEMHEALTH_POINTS)
+		drop_oldest(m);
+	i = AT(m, m->n);
+	m->t[i] = (int32_t)(ts_ms - m->origin_ms);
+	t = t_at(m, i);
+	m->v[i] = rss;
+	m->n++;
+	m->last_ms = ts_ms;
+	stats_linsum_add(&m->sums, t, rss);
+	if (++m->pushes >= MEMHEALTH_RECENTRE)
+		recentre(m);
 }
 
 /* Seconds until head bytes are filled at slope bytes/s (> 0). */
@@ -464,7 +500,8 @@ memhealth_update(struct memhealth *m, const struct memhealth_input *in,
 	limit = isfinite(in->limit) && in->limit > 0 ? in->limit : NAN;
 	out->limit_pct = 100 * out->rss / limit;
 	out->points = m->n;
-	out->span_s = m->n > 1 ? m->t[AT(m, m->n - 1)] - m->t[m->start] : 0;
+	out->span_s = m->n > 1 ? t_at(m, AT(m, m->n - 1)) -
+	    t_at(m, m->start) : 0;
 	out->slope = out->slope_se = out->r2 = NAN;
 	out->slope_lo = out->slope_hi = NAN;
 	out->ttl_s = out->ttl_lo_s = out->ttl_hi_s = NAN;
@@ -473,7 +510,7 @@ memhealth_update(struct memhealth *m, const struct memhealth_input *in,
 	/* growth */
 	if (m->n >= MEMHEALTH_FIT_MIN_POINTS &&
 	    out->span_s * 1000 >= MEMHEALTH_FIT_MIN_SPAN_MS &&
-	    stats_linsum_fit(&m->sums, m->t[m->start], &lr) == 0) {
+	    stats_linsum_fit(&m->sums, t_at(m, m->start), &lr) == 0) {
 		out->slope = lr.slope;
 		out->slope_se = lr.slope_se;
 		out->r2 = lr.r2;
@@ -497,7 +534,7 @@ memhealth_update(struct memhealth *m, const struct memhealth_input *in,
 		if (out->rss >= limit)
 			out->ttl_s = out->ttl_lo_s = out->ttl_hi_s = 0;
 		else if (out->growing) {
-			double tn = m->t[AT(m, m->n - 1)], dt, level, w;
+			double tn = t_at(m, AT(m, m->n - 1)), dt, level, w;
 
 			dt = tn - lr.t_mean;
 			level = lr.intercept + lr.slope * (tn - lr.t_first);

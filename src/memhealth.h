@@ -18,6 +18,7 @@
 #include "stats.h"
 
 #define MEMHEALTH_WINDOW_DEFAULT_MS	(10 * 60 * 1000)
+#define MEMHEALTH_WINDOW_MAX_MS		(7LL * 24 * 3600 * 1000)	/* a week */
 #define MEMHEALTH_POINTS	720	/* kept at most; closer samples than
 					   window / 720 are not kept */
 /* regression shown (slope, its interval, R^2) */
@@ -47,9 +48,12 @@ struct memhealth {
 	int	 start, n;	/* the window is t[start .. start + n) */
 	int	 pushes;	/* since the sums were last re-centred */
 	struct stats_linsum sums;	/* of the window's points */
-	/* a ring: the window is t[start], t[(start + 1) % N], ... */
-	double	 t[MEMHEALTH_POINTS];	/* seconds since origin_ms */
-	double	 v[MEMHEALTH_POINTS];	/* RSS bytes */
+	/* a ring: the window is t[start], t[(start + 1) % N], ...; whole
+	 * milliseconds (the seconds the fit takes are t / 1000, as exact as
+	 * a double of the time since origin_ms) in half a double's room */
+	int32_t	 t[MEMHEALTH_POINTS];	/* ms since origin_ms */
+	double	 v[MEMHEALTH_POINTS];	/* RSS bytes (exact: a float's 24
+					   bits move a slope of bytes/s) */
 	/* the texts of the last update, and what they were made from:
 	 * rebuilt only when a figure they show has changed */
 	int	 text_valid;
@@ -111,7 +115,8 @@ struct memhealth_result {
 };
 
 /* Set up m for a worker with a regression window of window_ms (<= 0:
- * MEMHEALTH_WINDOW_DEFAULT_MS).  Never fails, allocates nothing. */
+ * MEMHEALTH_WINDOW_DEFAULT_MS; at most MEMHEALTH_WINDOW_MAX_MS).  Never
+ * fails, allocates nothing. */
 void memhealth_init(struct memhealth *m, int64_t window_ms);
 
 /* The process restarted: drop the history (the window setting stays). */

@@ -429,18 +429,21 @@ live_log(struct view *v, const char *worker, const struct view_log_line **out)
 {
 	struct view_live *vl = live(v);
 	const struct worker *w = engine_worker_by_name(vl->eng, worker);
-	const struct analysis_line *l;
+	struct analysis_line l;
 	size_t n, i;
 
-	n = w != NULL ? analysis_log(w, &l) : 0;
+	/* the texts stay where the analysis keeps them: until a line is
+	 * dropped, in a later tick, so at least until the next dispatch */
+	n = w != NULL ? analysis_log_count(w) : 0;
 	vl->lines = xgrow(vl->lines, &vl->lcap, n + 1, sizeof *vl->lines);
 	for (i = 0; i < n; i++) {
-		vl->lines[i].ts_ms = l[i].ts_ms;
-		vl->lines[i].text = l[i].text;
-		vl->lines[i].len = l[i].len;
-		vl->lines[i].matched = l[i].matched;
-		vl->lines[i].cls = str(l[i].cls);
-		vl->lines[i].severity = l[i].severity;
+		analysis_log_line(w, i, &l);
+		vl->lines[i].ts_ms = l.ts_ms;
+		vl->lines[i].text = l.text;
+		vl->lines[i].len = l.len;
+		vl->lines[i].matched = l.matched;
+		vl->lines[i].cls = str(l.cls);
+		vl->lines[i].severity = l.severity;
 	}
 	*out = vl->lines;
 	return n;

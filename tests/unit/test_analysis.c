@@ -317,6 +317,7 @@ test_anomaly_gap_keeps_step(void **state)
 		anomaly_update(&a, ts, k, &r);
 	}
 	assert_true(fabs(r.rate - 0.1) < 0.005);
+	anomaly_free(&a);
 }
 
 int

@@ -479,6 +479,49 @@ test_bad_input(void **state)
 	    "raise-limit");
 }
 
+/* Times are kept as 32-bit milliseconds: a worker watched for longer
+ * than 24 days (and a window as long as allowed) gives the same figures
+ * as ever, across the moves of the time origin. */
+static void
+test_long_run(void **state)
+{
+	static struct memhealth m;
+	struct memhealth_result r;
+	struct memhealth_input in;
+	int64_t day = 24LL * 3600 * 1000, ts;
+	int i, checked = 0;
+
+	(void)state;
+	/* an hour's window, a sample every 30 s, for 60 days */
+	memhealth_init(&m, 3600 * 1000);
+	for (i = 0; i <= 60 * 2880; i++) {
+		ts = T0 + i * 30000LL;
+		in = input(ts, 100 * MB + 1000.0 * (ts - T0) / 1000, NAN);
+		memhealth_update(&m, &in, &r);
+		if (i >= 120 && i % 997 == 0) {
+			assert_int_equal(r.points, 121);
+			assert_near(r.span_s, 3600, 0);
+			assert_near(r.slope, 1000, 1e-6);
+			assert_near(r.r2, 1, 1e-9);
+			checked++;
+		}
+	}
+	assert_true(checked > 100);
+	assert_true(m.origin_ms > T0 + 24 * day);
+	/* a longer window than a week is a week */
+	memhealth_init(&m, 30 * day);
+	assert_true(m.window_ms == MEMHEALTH_WINDOW_MAX_MS);
+	for (i = 0; i < 30 * 24 * 6; i++) {
+		ts = T0 + i * 600000LL;
+		in = input(ts, 100 * MB + 10.0 * (ts - T0) / 1000, NAN);
+		memhealth_update(&m, &in, &r);
+	}
+	assert_true(r.points <= MEMHEALTH_POINTS);
+	/* a point each 840 s kept at most: every other one */
+	assert_near(r.span_s, 7 * 86400, 1200);
+	assert_near(r.slope, 10, 1e-6);
+}
+
 /* The texts are rebuilt only when a figure they show changes: they are
  * always the texts a fresh build would give. */
 static void
@@ -546,6 +589,7 @@ main(void)
 		cmocka_unit_test(test_leak_no_limit),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_long_run),
 		cmocka_unit_test(test_text_cache),
 	};
 

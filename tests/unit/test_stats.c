@@ -520,6 +520,7 @@ test_anomaly_latency_spike(void **state)
 	assert_int_equal(flags, 0);
 	assert_int_equal(first, 200);
 	check_window(&a);
+	anomaly_free(&a);
 }
 
 static void
@@ -545,6 +546,7 @@ test_anomaly_error_burst(void **state)
 	anomaly_update(&a, 102 * 1000LL, 5, &r);
 	assert_true(r.flagged);
 	/* the other way round is not bad for errors... */
+	anomaly_free(&a);
 	anomaly_init(&a, 60, 6, ANOMALY_HIGH);
 	for (i = 0; i < 60; i++)
 		anomaly_update(&a, i * 1000LL, 5, &r);
@@ -552,11 +554,13 @@ test_anomaly_error_burst(void **state)
 	assert_true(r.score < -6);
 	assert_false(r.flagged);
 	/* ...but it is when both sides are */
+	anomaly_free(&a);
 	anomaly_init(&a, 60, 6, ANOMALY_BOTH);
 	for (i = 0; i < 60; i++)
 		anomaly_update(&a, i * 1000LL, 5, &r);
 	anomaly_update(&a, 60 * 1000LL, 0, &r);
 	assert_true(r.flagged);
+	anomaly_free(&a);
 	anomaly_init(&a, 60, 6, ANOMALY_LOW);
 	for (i = 0; i < 60; i++)
 		anomaly_update(&a, i * 1000LL, 5, &r);
@@ -564,6 +568,7 @@ test_anomaly_error_burst(void **state)
 	assert_true(r.flagged);
 	anomaly_update(&a, 61 * 1000LL, 9, &r);
 	assert_false(r.flagged);
+	anomaly_free(&a);
 }
 
 /* Steady series with noise never flag: zero false positives. */
@@ -595,6 +600,9 @@ test_anomaly_steady_no_false_positive(void **state)
 	assert_int_equal(fp_req, 0);
 	check_window(&rss);
 	check_window(&req);
+	anomaly_free(&rss);
+	anomaly_free(&lat);
+	anomaly_free(&req);
 }
 
 /* A leak-like trend is not an anomaly; its rate is the slope. */
@@ -621,6 +629,7 @@ test_anomaly_trend(void **state)
 	assert_near(r.horizon_s, 60, 0);
 
 	/* an exact line: the forecast and rate are exact */
+	anomaly_free(&a);
 	anomaly_init(&a, 60, 6, ANOMALY_BOTH);
 	for (i = 0; i < 100; i++)
 		anomaly_update(&a, i * 2000LL, 10 + 0.5 * i, &r);
@@ -632,6 +641,7 @@ test_anomaly_trend(void **state)
 	 * half-life of 10 s is 5 samples of 2 s */
 	alpha = 1 - pow(0.5, 2.0 / ANOMALY_EWMA_HALFLIFE_S);
 	assert_near(r.ewma, 10 + 0.5 * 99 - 0.5 * (1 - alpha) / alpha, 1e-5);
+	anomaly_free(&a);
 }
 
 /* Request rate doubling and staying: flagged at the step, adapted after
@@ -667,6 +677,7 @@ test_anomaly_step(void **state)
 	 * but the mean absolute deviation grows with each new point (k of
 	 * them): z = 0.6745 * 100 / (0.8453 * 100 k / 60) = 47.9 / k, so
 	 * the step is flagged while k < 8, then the window has adapted */
+	anomaly_free(&a);
 	anomaly_init(&a, 60, 6, ANOMALY_BOTH);
 	last_flag = -1;
 	for (i = 0; i < 200; i++) {
@@ -684,6 +695,7 @@ test_anomaly_step(void **state)
 			assert_near(r.median, 200, 0);
 	}
 	assert_int_equal(last_flag, 107);
+	anomaly_free(&a);
 }
 
 static void
@@ -698,12 +710,15 @@ test_anomaly_skip_and_reset(void **state)
 	assert_int_equal(a.window, ANOMALY_WINDOW_DEFAULT);
 	assert_near(a.threshold, ANOMALY_THRESHOLD_DEFAULT, 0);
 	assert_int_equal(a.direction, ANOMALY_HIGH);
+	anomaly_free(&a);
 	anomaly_init(&a, 100000, -1, -3);
 	assert_int_equal(a.window, ANOMALY_WINDOW_MAX);
 	assert_int_equal(a.direction, ANOMALY_LOW);
+	anomaly_free(&a);
 	anomaly_init(&a, 3, NAN, 0);
 	assert_int_equal(a.window, ANOMALY_MIN_HISTORY);
 
+	anomaly_free(&a);
 	anomaly_init(&a, 20, 6, ANOMALY_BOTH);
 	for (i = 0; i < 30; i++)
 		anomaly_update(&a, i * 1000LL, 7, &r);
@@ -741,6 +756,7 @@ test_anomaly_skip_and_reset(void **state)
 	assert_true(isnan(r.score));
 	assert_near(r.ewma, 100, 0);
 	assert_true(isnan(r.rate));
+	anomaly_free(&a);
 }
 
 /* A window of mostly one value (a count that is mostly 0) still sees the
@@ -763,6 +779,7 @@ test_anomaly_mostly_constant(void **state)
 	assert_false(r.flagged);
 	anomaly_update(&a, 61000, 20, &r);
 	assert_true(r.flagged);
+	anomaly_free(&a);
 }
 
 /* The cost budget: 1000 series (10 figures x 100 workers) per tick, with
@@ -798,6 +815,8 @@ test_anomaly_cost(void **state)
 	    SERIES);
 	/* generous (sanitizers, a busy machine): the target is < 1 ms */
 	assert_true(ns / TICKS < 20e6);
+	for (k = 0; k < SERIES; k++)
+		anomaly_free(&a[k]);
 }
 
 int

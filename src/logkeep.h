@@ -1,0 +1,74 @@
+/*
+ * logkeep.h -- the newest lines of a log, kept compactly: short texts
+ * back to back in blocks of LOGKEEP_BLOCK bytes, a long one (more than a
+ * quarter of a block) in a block of its own size, and a ring of 16-byte
+ * records (time, where the text is, its length, a 16-bit tag for the
+ * caller).  A block goes when its last line is dropped.
+ *
+ * A line's text does not move while the line is kept, so a pointer to it
+ * stays valid (and names the line) until it is dropped.
+ */
+#ifndef MODELTOP_LOGKEEP_H
+#define MODELTOP_LOGKEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOGKEEP_BLOCK		2048	/* bytes of short texts per block */
+#define LOGKEEP_TEXT_MAX	UINT16_MAX	/* bytes kept of a line */
+
+struct logkeep_rec;
+
+struct logkeep {
+	size_t		 max;		/* lines kept at most */
+	struct logkeep_rec *rec;	/* a ring of cap records */
+	size_t		 cap, head, n;	/* the oldest is rec[head] */
+	char		**blk;		/* blocks by slot, NULL: a free slot */
+	uint32_t	*live;		/* lines kept in each slot's block */
+	size_t		 nslot, slotcap;
+	size_t		 blkbytes;	/* in blocks now */
+	size_t		 open;		/* the slot short texts go to,
+					   (size_t)-1 none */
+	size_t		 used;		/* bytes used in it */
+};
+
+/* A kept line, as logkeep_get gives it. */
+struct logkeep_line {
+	int64_t		 ts_ms;
+	const char	*text;		/* len bytes, then a NUL */
+	size_t		 len;
+	unsigned	 tag;
+};
+
+/* Set up lk to keep at most max lines (at least 1).  Allocates nothing
+ * until the first line; never fails. */
+void logkeep_init(struct logkeep *lk, size_t max);
+
+/* Free everything lk holds; it is then empty, set up as before. */
+void logkeep_free(struct logkeep *lk);
+
+/* Keep a copy of the len bytes at text (cut at LOGKEEP_TEXT_MAX) with
+ * its time and tag (16 bits); when max lines are kept already the
+ * oldest goes first.  Out of memory is fatal. */
+void logkeep_add(struct logkeep *lk, const char *text, size_t len,
+    int64_t ts_ms, unsigned tag);
+
+/* Drop the k oldest lines (all of them when k >= the count). */
+void logkeep_drop(struct logkeep *lk, size_t k);
+
+/* The number of lines kept. */
+size_t logkeep_count(const struct logkeep *lk);
+
+/* Line i (0: the oldest) in *out; its text belongs to lk and stays
+ * where it is until the line is dropped.  i must be below the count. */
+void logkeep_get(const struct logkeep *lk, size_t i,
+    struct logkeep_line *out);
+
+/* Change line i's tag (16 bits).  i must be below the count. */
+void logkeep_set_tag(struct logkeep *lk, size_t i, unsigned tag);
+
+/* Bytes lk asks of the heap now: records, blocks (the long texts' at
+ * their size), the slot tables. */
+size_t logkeep_bytes(const struct logkeep *lk);
+
+#endif
