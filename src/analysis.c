@@ -45,6 +45,9 @@
  * stepped forward, the worker or its scrapes were away): not fed to the
  * detectors. */
 #define GAP_INTERVALS	5
+/* significant bits kept of an anomaly score or a forecast (a relative
+ * step of 0.05%; other computed figures keep 16, see engine.c) */
+#define SCORE_BITS	11
 
 static const char *const figure_names[AF_COUNT] = {
 	"latency_p99_seconds", "errors_per_second", "requests_per_second",
@@ -813,19 +816,24 @@ judge_anomalies(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 			continue;
 		n = snprintf(labels, sizeof labels, "{figure=\"%s\"}",
 		    figure_names[i]);
+		/* a score and a forecast to SCORE_BITS: a score is read
+		 * to a tenth, a forecast's interval is wider than 0.1% */
 		engine_put_labels(a->eng, w, "anomaly_score", labels,
-		    (size_t)n, ts, r.score);
+		    (size_t)n, ts, util_round_bits(r.score, SCORE_BITS));
 		/* Holt's forecast a minute ahead with its 95% interval, for
 		 * the figures an operator extrapolates: latency, load, RSS
 		 * (none of them below 0, however fast they fall) */
 		if ((i == AF_LATENCY || i == AF_REQUESTS || i == AF_RSS) &&
 		    !isnan(r.forecast) && !isnan(r.lo) && !isnan(r.hi)) {
 			engine_put_labels(a->eng, w, "forecast_60s", labels,
-			    (size_t)n, ts, not_below_zero(r.forecast));
+			    (size_t)n, ts, util_round_bits(
+			    not_below_zero(r.forecast), SCORE_BITS));
 			engine_put_labels(a->eng, w, "forecast_60s_lo", labels,
-			    (size_t)n, ts, not_below_zero(r.lo));
+			    (size_t)n, ts, util_round_bits(
+			    not_below_zero(r.lo), SCORE_BITS));
 			engine_put_labels(a->eng, w, "forecast_60s_hi", labels,
-			    (size_t)n, ts, not_below_zero(r.hi));
+			    (size_t)n, ts, util_round_bits(
+			    not_below_zero(r.hi), SCORE_BITS));
 		}
 		if (r.flagged) {
 			flagged |= 1u << i;

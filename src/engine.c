@@ -157,13 +157,7 @@ series_is(const struct series *s, const char *metric, const char *labels,
 static double
 figure_value(double v)
 {
-	double m;
-	int e;
-
-	if (!isfinite(v) || v == 0 || v == trunc(v))
-		return v;
-	m = frexp(v, &e);
-	return ldexp(round(ldexp(m, FIGURE_BITS)), e - FIGURE_BITS);
+	return util_round_bits(v, FIGURE_BITS);
 }
 
 /*

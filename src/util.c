@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,4 +316,16 @@ util_hash_str(const char *s)
 	for (; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h;
+}
+
+double
+util_round_bits(double v, int bits)
+{
+	double m;
+	int e;
+
+	if (!isfinite(v) || v == 0 || v == trunc(v))
+		return v;
+	m = frexp(v, &e);
+	return ldexp(round(ldexp(m, bits)), e - bits);
 }

@@ -49,6 +49,10 @@ size_t util_strlcpy(char *dst, const char *src, size_t size);
  * tables and quick inequality tests (equal hashes still need a compare). */
 uint32_t util_hash(const void *p, size_t n);
 uint32_t util_hash_str(const char *s);
+/* v to its bits most significant bits of mantissa (1 <= bits <= 52),
+ * rounded to nearest; whole numbers, 0, NaN and infinities unchanged.  A
+ * computed figure's noise bits cost bytes in every chunk it is kept in. */
+double util_round_bits(double v, int bits);
 /* Strip leading and trailing white space in place; returns the first
  * non-space character of s (inside s). */
 char *util_trim(char *s);
