@@ -39,6 +39,9 @@
  * over, and again now and then for what one-off paths mapped since. */
 #define FOOTPRINT_FIRST_TICK	3
 #define FOOTPRINT_EVERY_MS	(10 * 60 * 1000)
+/* The heap's free pages (history chunks expire every tick, in the middle
+ * of the heap, where free() never returns them) go back every minute. */
+#define HEAP_TRIM_EVERY_MS	(60 * 1000)
 #define SCRAPE_HOLD_MS		10	/* batch scrape answers (see engine_pollfds) */
 #define SCRAPE_HOLD_MIN		8	/* ... while at least this many are in flight */
 #define ROLLUP_TICK_BUDGET_NS	(2 * 1000 * 1000)	/* smaps_rollup time a tick (see engine_tick) */
@@ -70,6 +73,7 @@ struct engine {
 
 	uint64_t	 ticks;
 	int64_t		 footprint_mono;	/* last footprint_trim */
+	int64_t		 heap_trim_mono;	/* last malloc_trim */
 	int64_t		 tick_ms;	/* timestamp of the latest tick */
 	int64_t		 tick_mono_ms;
 	int64_t		 next_tick_mono;
@@ -991,6 +995,12 @@ engine_tick(struct engine *eng)
 	    mono - eng->footprint_mono >= FOOTPRINT_EVERY_MS)) {
 		eng->footprint_mono = mono;
 		footprint_trim();
+	}
+	if (eng->heap_trim_mono == 0)
+		eng->heap_trim_mono = mono;
+	else if (mono - eng->heap_trim_mono >= HEAP_TRIM_EVERY_MS) {
+		eng->heap_trim_mono = mono;
+		malloc_trim(0);
 	}
 	if (scraper_in_flight(eng->scraper) == 0)
 		bits |= commit_bits(eng);
