@@ -1120,6 +1120,8 @@ test_single_errors(void **state)
 	    "interval: expected a duration from 100ms to 1h (got \"50ms\")");
 	load_one_error("[modeltop]\ninterval = 2h\n", 2,
 	    "interval: expected a duration from 100ms to 1h");
+	load_one_error("[modeltop]\nmemory_window = 8d\n", 2,
+	    "memory_window: expected a duration from 1m to 7d (got \"8d\")");
 	load_one_error("[modeltop]\nretention = forever\n", 2,
 	    "retention: expected a duration like");
 	load_one_error("[modeltop]\nscrape_max_size = 100\n", 2,
