@@ -16,6 +16,7 @@
  */
 #include "config.h"
 #include "inireader.h"
+#include "memhealth.h"
 #include "regsafe.h"
 #include "rules.h"
 #include "units.h"
@@ -972,7 +973,7 @@ static const struct key_spec keys[] = {
 	{ SEC_MODELTOP, "resolve_after", p_duration, MODELTOP(resolve_after_ms), 0, 0 },
 	{ SEC_MODELTOP, "crashloop_restarts", p_int, MODELTOP(crashloop_restarts), 1, 1000 },
 	{ SEC_MODELTOP, "crashloop_window", p_duration, MODELTOP(crashloop_window_ms), 1000, 0 },
-	{ SEC_MODELTOP, "memory_window", p_duration, MODELTOP(memory_window_ms), 60000, 7LL * 86400000 },
+	{ SEC_MODELTOP, "memory_window", p_duration, MODELTOP(memory_window_ms), 60000, MEMHEALTH_WINDOW_MAX_MS },
 	{ SEC_MODELTOP, "log_rules", p_path, MODELTOP(log_rules), 0, 0 },
 
 	{ SEC_WORKER, "pid", p_pid, WORKER(pid), 0, 0 },
