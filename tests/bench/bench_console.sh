@@ -141,7 +141,7 @@ rssN=$(awk '/^VmRSS:/ {print $2}' /proc/$mpid/status)
 grow=$(awk -v a="$rss60" -v b="$rssN" -v s="$MEMSECS" -v w="$WARM" 'BEGIN { printf "%.0f", (b > a ? b - a : 0) / (s - w) * 60 }')
 full=$(awk -v r="$rssN" -v g="$grow" -v s="$MEMSECS" 'BEGIN { printf "%.1f", (r + (s < 900 ? g * (900 - s) / 60 : 0)) / 1024 }')
 echo "console: rss $rss60 kB at $WARM s, $rssN kB at $MEMSECS s" >&2
-echo "| console resident memory after $MEMSECS s | $((rssN / 1024)) MB | - | - |"
+echo "| console resident memory after $MEMSECS s | $(awk -v r="$rssN" 'BEGIN { printf "%.1f", r / 1024 }') MB | - | - |"
 if [ "$MEMSECS" -ge 900 ]; then
 	echo "| console resident memory with the 15-minute history full, measured at $MEMSECS s | $full MB | < 16 MB | $(v "$full" 16) |"
 else

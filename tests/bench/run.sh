@@ -28,8 +28,11 @@ if [ -z "${ONLY:-}" ]; then
 	{
 		echo "# Performance"
 		echo
-		echo "Figures measured by \`make bench\` (the exact command; it runs"
+		cmd="make bench"
+		[ -n "${MEMSECS:-}" ] && cmd="MEMSECS=$MEMSECS make bench"
+		echo "Figures measured by \`$cmd\` (the exact command; it runs"
 		echo "tests/bench/run.sh over every benchmark) on $(date -u +%Y-%m-%d),"
+		[ -n "${MEMSECS:-}" ] && echo "bench_console measuring its memory at $MEMSECS s rather than projecting it,"
 		echo "on $(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
 		echo "$(uname -sr).  The machine is shared and noisy: compare ratios"
 		echo "measured in one run, not absolute numbers across runs."
