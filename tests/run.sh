@@ -11,7 +11,13 @@ passed=0
 failed=0
 failures=""
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The workers' action locks live in $XDG_RUNTIME_DIR/modeltop, named after
+# the worker: a run of its own, so that two suites at once (make check
+# beside make asan) do not refuse each other's actions on a worker that
+# both happen to call "victim".
+rt=$(mktemp -d)
+export XDG_RUNTIME_DIR="$rt"
+trap 'rm -f "$log"; rm -rf "$rt"' EXIT
 
 count() { # file pattern
 	n=$(grep -c "$2" "$1" 2>/dev/null)
