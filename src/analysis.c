@@ -35,6 +35,7 @@
 #define TAG_SEV_SHIFT	13
 #define TAG_SEV_MASK	0x3u
 #define TAG_CLASS_MASK	0x1fffu
+_Static_assert(SEVERITY_CRITICAL <= TAG_SEV_MASK, "a severity fits the tag");
 #define LOG_POLL_BYTES	(256 * 1024)	/* per worker per tick */
 #define RESTARTS_KEPT	64
 #define UNREACHABLE_TICKS 3	/* failed scrapes in a row */
@@ -363,25 +364,25 @@ struct log_ctx {
 static unsigned
 line_tag(struct analysis *a, const struct class_match *m)
 {
-	size_t k;
+	size_t k = 0;
 
 	if (m == NULL)
 		return 0;
-	for (k = 0; m->cls != NULL && k < a->nclasses; k++)
-		if (a->classes[k] == m->cls ||
-		    strcmp(a->classes[k], m->cls) == 0)
-			break;
-	if (m->cls == NULL || m->cls[0] == '\0')
-		k = 0;
-	else if (k < a->nclasses)
-		k++;
-	else if (a->nclasses < TAG_CLASS_MASK) {
-		a->classes = xgrow(a->classes, &a->classcap,
-		    a->nclasses + 1, sizeof *a->classes);
-		a->classes[a->nclasses++] = m->cls;
-		k = a->nclasses;
-	} else
-		k = 0;
+	if (m->cls != NULL && m->cls[0] != '\0') {
+		/* k: the class's index + 1 in the table, 0 none */
+		while (k < a->nclasses && a->classes[k] != m->cls &&
+		    strcmp(a->classes[k], m->cls) != 0)
+			k++;
+		if (k < a->nclasses)
+			k++;
+		else if (a->nclasses < TAG_CLASS_MASK) {
+			a->classes = xgrow(a->classes, &a->classcap,
+			    a->nclasses + 1, sizeof *a->classes);
+			a->classes[a->nclasses++] = m->cls;
+			k = a->nclasses;
+		} else
+			k = 0;
+	}
 	return TAG_MATCHED | ((unsigned)m->severity & TAG_SEV_MASK) <<
 	    TAG_SEV_SHIFT | (unsigned)k;
 }

@@ -151,20 +151,6 @@ series_is(const struct series *s, const char *metric, const char *labels,
 }
 
 /*
- * A figure the engine computed (a rate, a quantile, a score, a forecast)
- * to FIGURE_BITS significant bits, a relative step of 1.5e-5 (about 5
- * decimal digits, where the console shows 3 or 4): beyond what such an
- * estimate means, and the full 53 bits of noise in its mantissa cost 5-7
- * bytes a point to store (in memory and on disk); 24 bits cost 2-4, 16
- * bits 0.6-0.9 a point less again.  Whole numbers are kept as they are.
- */
-static double
-figure_value(double v)
-{
-	return util_round_bits(v, FIGURE_BITS);
-}
-
-/*
  * Append a point to w's series (metric, labels).  A scraped page lists
  * its samples in the same order every time, so the k-th sample's series
  * is looked up by position first (k = SIZE_MAX: no position).
@@ -218,10 +204,14 @@ put(struct engine *eng, struct worker *w, const char *metric,
 			w->page_cache[k] = s;
 		}
 	}
-	/* scraped values are kept exactly; the engine's own figures to
-	 * FIGURE_BITS */
+	/* scraped values are kept exactly; the engine's own figures (a
+	 * rate, a quantile, a score, a forecast) to FIGURE_BITS significant
+	 * bits, a relative step of 1.5e-5 (about 5 decimal digits, where the
+	 * console shows 3 or 4): the rest of a computed double's mantissa is
+	 * noise that costs 5-7 bytes a point to store, in memory and on
+	 * disk (24 bits cost 2-4, 16 bits 0.6-0.9 a point less again) */
 	if (k == SIZE_MAX)
-		v = figure_value(v);
+		v = util_round_bits(v, FIGURE_BITS);
 	if (series_count(eng->series) != before) {
 		w->series_idx = xgrow(w->series_idx, &w->series_cap,
 		    w->nseries + 1, sizeof *w->series_idx);
@@ -996,9 +986,7 @@ engine_tick(struct engine *eng)
 		eng->footprint_mono = mono;
 		footprint_trim();
 	}
-	if (eng->heap_trim_mono == 0)
-		eng->heap_trim_mono = mono;
-	else if (mono - eng->heap_trim_mono >= HEAP_TRIM_EVERY_MS) {
+	if (mono - eng->heap_trim_mono >= HEAP_TRIM_EVERY_MS) {
 		eng->heap_trim_mono = mono;
 		malloc_trim(0);
 	}
@@ -1149,6 +1137,7 @@ engine_new(const struct config *cfg, const struct engine_opts *opts,
 	eng->acts = actions_new(eng);
 	eng->next_tick_mono = util_mono_ms();
 	eng->last_retention_mono = util_mono_ms() - RETENTION_EVERY_MS;
+	eng->heap_trim_mono = util_mono_ms();
 	return eng;
 }
 

@@ -108,7 +108,7 @@ footprint_ranges(const char *smaps, size_t len, unsigned long (*ranges)[2],
 long
 footprint_trim(void)
 {
-	static unsigned long ranges[FOOTPRINT_MAX_RANGES][2];
+	unsigned long (*ranges)[2];
 	struct buf b = { 0 };
 	ssize_t r;
 	size_t n, i;
@@ -132,6 +132,8 @@ footprint_trim(void)
 		buf_free(&b);
 		return -1;
 	}
+	/* on the heap for the call: a static table would stay resident */
+	ranges = xcalloc(FOOTPRINT_MAX_RANGES, sizeof *ranges);
 	n = footprint_ranges(b.data != NULL ? b.data : "", b.len, ranges,
 	    FOOTPRINT_MAX_RANGES);
 	buf_free(&b);
@@ -141,5 +143,6 @@ footprint_trim(void)
 		if (madvise((void *)ranges[i][0], ranges[i][1] - ranges[i][0],
 		    MADV_DONTNEED) == 0)
 			total += (long)(ranges[i][1] - ranges[i][0]);
+	free(ranges);
 	return total;
 }

@@ -60,7 +60,6 @@ struct logtail {
 	int		 at_end;	/* the last poll read to the end, nothing pending */
 	unsigned	 polls;		/* polls so far */
 	int		 full_look;	/* this poll looks at the path whatever inotify says */
-	int		 short_read;	/* the last read_some stopped at the end */
 
 	char		*part;		/* LOGTAIL_LINE_MAX + 1 bytes, lazily */
 	size_t		 plen;
@@ -615,9 +614,10 @@ logtail_fd(struct logtail *t)
 }
 
 /* One read at our offset, of at most *budget bytes.  Returns the bytes
- * read (0 at the end of the file), or -1 on an error. */
+ * read (0 at the end of the file), or -1 on an error; *at_end (when not
+ * NULL) says whether a read of some bytes reached the end. */
 static ssize_t
-read_some(struct logtail *t, size_t *budget)
+read_some(struct logtail *t, size_t *budget, int *at_end)
 {
 	/* One buffer for every tail: split() is done with it before the
 	 * next read, and tails are only read from the engine's thread (a
@@ -638,7 +638,8 @@ read_some(struct logtail *t, size_t *budget)
 	*budget -= (size_t)n;
 	/* a regular file's short read ends at its end: no read of nothing
 	 * needed to find it (one pread a written log a tick) */
-	t->short_read = (size_t)n < want;
+	if (at_end != NULL)
+		*at_end = (size_t)n < want;
 	return n;
 }
 
@@ -691,7 +692,7 @@ check_file(struct logtail *t, size_t *budget, int grew)
 
 	/* Replaced.  What was written to the old file between our last
 	 * read and the rename is read first. */
-	n = read_some(t, budget);
+	n = read_some(t, budget, NULL);
 	if (n != 0)
 		return n > 0 ? CHECK_MORE : CHECK_STOP;
 	emit_partial(t);
@@ -749,8 +750,9 @@ logtail_poll(struct logtail *t, logtail_line_fn fn, void *ctx,
 	}
 
 	while (budget > 0) {
-		t->short_read = 0;
-		n = read_some(t, &budget);
+		int at_end = 0;
+
+		n = read_some(t, &budget, &at_end);
 		if (n > 0)
 			grew = 1;
 		if (n == -1) {
@@ -761,7 +763,7 @@ logtail_poll(struct logtail *t, logtail_line_fn fn, void *ctx,
 			unreadable(t, reason(err));
 			return t->lines > 0 ? t->lines : -1;
 		}
-		if (n > 0 && !t->short_read)
+		if (n > 0 && !at_end)
 			continue;
 		if (check_file(t, &budget, grew) == CHECK_STOP) {
 			t->at_end = t->fd != -1;

@@ -23,8 +23,9 @@
  * as any other, but is never skipped for being newer than a window.
  */
 struct chunk_head {
-	int64_t		 min_ms, max_ms;	/* oldest and newest point times */
-	uint32_t	 len;
+	int64_t		 min_ms, max_ms;	/* oldest and newest point times;
+						   min_ms INT64_MIN: not kept */
+	uint16_t	 len;
 };
 #define CHUNK_HEAD_LEN	14
 #define SPAN_UNKNOWN	UINT32_MAX
@@ -272,13 +273,11 @@ static void
 head_at(const struct series *s, size_t off, struct chunk_head *h)
 {
 	uint32_t span;
-	uint16_t len;
 
 	memcpy(&h->max_ms, s->hist + off, 8);
 	memcpy(&span, s->hist + off + 8, 4);
-	memcpy(&len, s->hist + off + 12, 2);
+	memcpy(&h->len, s->hist + off + 12, 2);
 	h->min_ms = span == SPAN_UNKNOWN ? INT64_MIN : h->max_ms - span;
-	h->len = len;
 }
 
 static void
@@ -558,6 +557,17 @@ series_each(const struct series *s, int64_t from_ms, int64_t to_ms,
 	return walk_bytes(p, len, from_ms, to_ms, fn, ctx);
 }
 
+static int
+min_step(void *ctx, int64_t ts_ms, double v)
+{
+	int64_t *min = ctx;
+
+	(void)v;
+	if (ts_ms < *min)
+		*min = ts_ms;
+	return 0;
+}
+
 int64_t
 series_oldest_ms(const struct series *s)
 {
@@ -567,15 +577,10 @@ series_oldest_ms(const struct series *s)
 		head_at(s, 0, &h);
 		if (h.min_ms == INT64_MIN) {
 			/* its span was not kept: from its points */
-			struct chunk_dec d;
-			int64_t ts, min = INT64_MAX;
-			double v;
+			int64_t min = INT64_MAX;
 
-			if (chunk_dec_init(&d, s->hist + CHUNK_HEAD_LEN,
-			    h.len) == 0)
-				while (chunk_dec_next(&d, &ts, &v) == 1)
-					if (ts < min)
-						min = ts;
+			walk_bytes(s->hist + CHUNK_HEAD_LEN, h.len, INT64_MIN,
+			    INT64_MAX, min_step, &min);
 			return min;
 		}
 		return h.min_ms;

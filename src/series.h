@@ -48,8 +48,8 @@ struct series {
 
 	struct chunk_enc open;		/* newest points */
 	/* the sealed chunks, oldest first, packed back to back in one
-	 * allocation of exactly hist_len bytes: each a header (oldest and
-	 * newest point times, byte length) and the codec's bytes */
+	 * allocation of exactly hist_len bytes: each a header (newest point
+	 * time, span back to the oldest, byte length) and the codec's bytes */
 	uint8_t		*hist;
 	uint32_t	 hist_len;
 	struct series_recent *recent;	/* newest raw points, for windows */
