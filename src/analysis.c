@@ -54,11 +54,21 @@ static const char *const figure_names[AF_COUNT] = {
 	"latency_p99_seconds", "errors_per_second", "requests_per_second",
 	"proc_cpu_percent", "proc_rss_bytes",
 };
+#define FIGURE_LABELS(name)	"{figure=\"" name "\"}"
+static const char *const figure_labels[AF_COUNT] = {
+	FIGURE_LABELS("latency_p99_seconds"),
+	FIGURE_LABELS("errors_per_second"),
+	FIGURE_LABELS("requests_per_second"),
+	FIGURE_LABELS("proc_cpu_percent"),
+	FIGURE_LABELS("proc_rss_bytes"),
+};
 
 struct worker_analysis {
 	struct analysis	*a;
 	struct worker	*w;
 	struct anomaly	 anom[AF_COUNT];
+	/* each figure's anomaly_score, forecast_60s, _lo and _hi series */
+	struct series	*anom_series[AF_COUNT][4];
 	struct memhealth mem;
 	struct worker_health health;
 	int		 had_leak, had_risk;
@@ -809,31 +819,30 @@ judge_anomalies(struct analysis *a, struct worker_analysis *wa, int64_t ts)
 	v[AF_RSS] = w->has_cur ? (double)w->cur.rss_bytes : NAN;
 	for (i = 0; i < AF_COUNT; i++) {
 		struct anomaly_result r;
-		char labels[64];
-		int n;
+		struct series **slots = wa->anom_series[i];
+		const char *labels = figure_labels[i];
+		size_t n = strlen(labels);
 
 		anomaly_update(&wa->anom[i], ts, v[i], &r);
 		if (isnan(r.score))
 			continue;
-		n = snprintf(labels, sizeof labels, "{figure=\"%s\"}",
-		    figure_names[i]);
 		/* a score and a forecast to SCORE_BITS: a score is read
 		 * to a tenth, a forecast's interval is wider than 0.1% */
-		engine_put_labels(a->eng, w, "anomaly_score", labels,
-		    (size_t)n, ts, util_round_bits(r.score, SCORE_BITS));
+		engine_put_labels(a->eng, w, &slots[0], "anomaly_score", labels,
+		    n, ts, util_round_bits(r.score, SCORE_BITS));
 		/* Holt's forecast a minute ahead with its 95% interval, for
 		 * the figures an operator extrapolates: latency, load, RSS
 		 * (none of them below 0, however fast they fall) */
 		if ((i == AF_LATENCY || i == AF_REQUESTS || i == AF_RSS) &&
 		    !isnan(r.forecast) && !isnan(r.lo) && !isnan(r.hi)) {
-			engine_put_labels(a->eng, w, "forecast_60s", labels,
-			    (size_t)n, ts, util_round_bits(
+			engine_put_labels(a->eng, w, &slots[1], "forecast_60s",
+			    labels, n, ts, util_round_bits(
 			    not_below_zero(r.forecast), SCORE_BITS));
-			engine_put_labels(a->eng, w, "forecast_60s_lo", labels,
-			    (size_t)n, ts, util_round_bits(
+			engine_put_labels(a->eng, w, &slots[2],
+			    "forecast_60s_lo", labels, n, ts, util_round_bits(
 			    not_below_zero(r.lo), SCORE_BITS));
-			engine_put_labels(a->eng, w, "forecast_60s_hi", labels,
-			    (size_t)n, ts, util_round_bits(
+			engine_put_labels(a->eng, w, &slots[3],
+			    "forecast_60s_hi", labels, n, ts, util_round_bits(
 			    not_below_zero(r.hi), SCORE_BITS));
 		}
 		if (r.flagged) {

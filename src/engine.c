@@ -158,14 +158,14 @@ series_is(const struct series *s, const char *metric, const char *labels,
 static void
 put(struct engine *eng, struct worker *w, const char *metric,
     const char *labels, size_t labels_len, enum series_kind kind,
-    int64_t ts_ms, double v, size_t k)
+    int64_t ts_ms, double v, size_t k, struct series **slot)
 {
-	struct series *s = NULL;
+	struct series *s = slot != NULL ? *slot : NULL;
 	size_t before = series_count(eng->series);
 
 	size_t i;
 
-	if (k < w->npage_cache && w->page_cache[k] != NULL &&
+	if (s == NULL && k < w->npage_cache && w->page_cache[k] != NULL &&
 	    series_is(w->page_cache[k], metric, labels, labels_len))
 		s = w->page_cache[k];
 	/* the engine's own unlabelled figures are named by string literals:
@@ -203,6 +203,8 @@ put(struct engine *eng, struct worker *w, const char *metric,
 			}
 			w->page_cache[k] = s;
 		}
+		if (slot != NULL)
+			*slot = s;
 	}
 	/* scraped values are kept exactly; the engine's own figures (a
 	 * rate, a quantile, a score, a forecast) to FIGURE_BITS significant
@@ -234,29 +236,30 @@ static void
 put_gauge(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v)
 {
-	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v, SIZE_MAX);
+	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v, SIZE_MAX, NULL);
 }
 
 void
 engine_put(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v)
 {
-	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v, SIZE_MAX);
+	put(eng, w, metric, "", 0, SERIES_GAUGE, ts_ms, v, SIZE_MAX, NULL);
 }
 
 void
-engine_put_labels(struct engine *eng, struct worker *w, const char *metric,
-    const char *labels, size_t labels_len, int64_t ts_ms, double v)
+engine_put_labels(struct engine *eng, struct worker *w, struct series **slot,
+    const char *metric, const char *labels, size_t labels_len, int64_t ts_ms,
+    double v)
 {
 	put(eng, w, metric, labels, labels_len, SERIES_GAUGE, ts_ms, v,
-	    SIZE_MAX);
+	    SIZE_MAX, slot);
 }
 
 static void
 put_counter(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v)
 {
-	put(eng, w, metric, "", 0, SERIES_COUNTER, ts_ms, v, SIZE_MAX);
+	put(eng, w, metric, "", 0, SERIES_COUNTER, ts_ms, v, SIZE_MAX, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -739,7 +742,7 @@ on_sample(void *arg, const struct expo_sample *s)
 	memcpy(pc->name, s->name, s->name_len);
 	pc->name[s->name_len] = '\0';
 	put(pc->eng, pc->w, pc->name, s->labels, s->labels_len,
-	    sample_kind(s), pc->ts, s->value, pc->k++);
+	    sample_kind(s), pc->ts, s->value, pc->k++, NULL);
 }
 
 /*

@@ -187,9 +187,12 @@ void engine_event(struct engine *eng, const char *worker, const char *kind,
  * engine keys its per-worker cache of unlabelled figures by its address. */
 void engine_put(struct engine *eng, struct worker *w, const char *metric,
     int64_t ts_ms, double v);
+/* *slot, when not NULL, is w's series (metric, labels) found by an
+ * earlier call: the lookup is skipped (a worker's series live as long as
+ * the worker).  When NULL it is looked up and set. */
 void engine_put_labels(struct engine *eng, struct worker *w,
-    const char *metric, const char *labels, size_t labels_len, int64_t ts_ms,
-    double v);
+    struct series **slot, const char *metric, const char *labels,
+    size_t labels_len, int64_t ts_ms, double v);
 
 struct incidents;
 struct analysis;

@@ -48,6 +48,7 @@ struct transfer {
 	int		 queued;	/* started, not yet given to curl */
 
 	char		 where[128];	/* "host:port", for messages */
+	char		*url;		/* the URL checked and given to curl */
 	int64_t		 timeout_ms;
 	size_t		 max_bytes;
 	int64_t		 content_length;	/* from the headers, -1 without */
@@ -318,6 +319,7 @@ scraper_free(struct scraper *s)
 			continue;
 		curl_easy_cleanup(t->easy);
 		body_drop(t);
+		free(t->url);
 		free(t);
 	}
 	curl_multi_cleanup(s->multi);
@@ -456,17 +458,26 @@ scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms,
 		s->stats.skipped++;
 		return 1;
 	}
-	if (url_check(url, t->where, sizeof t->where, t->errbuf, sizeof t->errbuf) != 0) {
-		struct scrape_result r;
+	/* A worker's URL is the same from one scrape to the next: checking
+	 * it (curl's URL parser, four allocations) and handing it to curl
+	 * again cost a scrape as much as reading the answer. */
+	if (t->url == NULL || strcmp(t->url, url) != 0) {
+		free(t->url);
+		t->url = NULL;
+		if (url_check(url, t->where, sizeof t->where, t->errbuf,
+		    sizeof t->errbuf) != 0) {
+			struct scrape_result r;
 
-		memset(&r, 0, sizeof r);
-		r.id = id;
-		util_strlcpy(r.error, t->errbuf, sizeof r.error);
-		result_push(s, &r);
-		return -1;
+			memset(&r, 0, sizeof r);
+			r.id = id;
+			util_strlcpy(r.error, t->errbuf, sizeof r.error);
+			result_push(s, &r);
+			return -1;
+		}
+		if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK)
+			fatal("out of memory (CURLOPT_URL)");
+		t->url = xstrdup(url);
 	}
-	if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK)
-		fatal("out of memory (CURLOPT_URL)");
 	t->timeout_ms = timeout_ms;
 	t->max_bytes = max_bytes;
 	t->content_length = -1;

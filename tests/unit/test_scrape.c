@@ -936,6 +936,51 @@ test_bad_url(void **state)
 	scraper_free(s);
 }
 
+/* One id whose URL changes (a reloaded configuration): each new URL is
+ * checked and used, a bad one fails every time it is started, and the
+ * good one after it works again. */
+static void
+test_url_changes(void **state)
+{
+	static const char a[] = "a 1\n", b[] = "b 2\n";
+	struct server va, vb;
+	struct scraper *s = scraper_new();
+	struct scrape_result r;
+	struct loop L;
+	char *ua, *ub;
+	int i;
+
+	server_start(&va, M_OK, a, sizeof a - 1);
+	server_start(&vb, M_OK, b, sizeof b - 1);
+	ua = url_of(&va, "/metrics");
+	ub = url_of(&vb, "/metrics");
+	loop_init(&L);
+	assert_int_equal(scraper_start(s, 0, ua, 2000, 1 << 20), 0);
+	loop_run(s, &L, 1, 3000, MAXID);
+	assert_int_equal(L.r[0].ok, 1);
+	assert_memory_equal(L.r[0].body, a, sizeof a - 1);
+	loop_free(&L);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(scraper_start(s, 0, "ftp://x/metrics", 2000,
+		    1 << 20), -1);
+		assert_int_equal(scraper_next(s, &r), 1);
+		assert_int_equal(r.ok, 0);
+		assert_non_null(strstr(r.error, "scheme ftp"));
+		scrape_result_free(&r);
+	}
+	loop_init(&L);
+	assert_int_equal(scraper_start(s, 0, ub, 2000, 1 << 20), 0);
+	loop_run(s, &L, 1, 3000, MAXID);
+	assert_int_equal(L.r[0].ok, 1);
+	assert_memory_equal(L.r[0].body, b, sizeof b - 1);
+	loop_free(&L);
+	scraper_free(s);
+	server_stop(&va);
+	server_stop(&vb);
+	free(ua);
+	free(ub);
+}
+
 static void
 test_free_in_flight(void **state)
 {
@@ -1116,6 +1161,7 @@ main(void)
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_gzip_over_cap),
 		cmocka_unit_test(test_connection_refused),
+		cmocka_unit_test(test_url_changes),
 		cmocka_unit_test(test_bad_url),
 		cmocka_unit_test(test_free_in_flight),
 		cmocka_unit_test_teardown(test_python_exporter, exporter_stop),
