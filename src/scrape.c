@@ -35,8 +35,12 @@
  * transfer in one timer call (connect, send, often read the answer): in
  * batches, two hundred workers started at once cannot stall the loop. */
 #define ADD_BATCH 16
-/* curl's receive buffer per handle (see transfer_get) */
-#define SCRAPE_RECV_BUFFER (8 * 1024)
+/* curl's receive buffer per handle (see buffer_for): from RECV_MIN to
+ * RECV_MAX bytes, a power of two */
+#define RECV_MIN (2 * 1024)
+#define RECV_MAX (16 * 1024)
+/* what a response's status line and headers take besides the body */
+#define RECV_HEADERS 512
 
 /* One id's request: its curl handle is kept (and so is its connection,
  * in the multi handle's cache) from one scrape to the next. */
@@ -58,6 +62,7 @@ struct transfer {
 	size_t		 len;
 	size_t		 cap;
 	size_t		 received;	/* decoded body bytes seen, kept or not */
+	long		 bufsize;	/* curl's receive buffer now */
 	int		 too_big;
 
 	long		 status;	/* from the latest status line */
@@ -333,6 +338,25 @@ scraper_free(struct scraper *s)
 	free(s);
 }
 
+/*
+ * curl keeps a receive buffer per handle for its life, 16 KB by default: a
+ * handle per worker made that 800 KB for 50 workers.  Each handle's is
+ * sized to the answer it had last (the smallest power of two from RECV_MIN
+ * that takes it, headers and all, in one read, up to RECV_MAX): a 3 KB
+ * agent page needs 4 KB, a prometheus_client page 8, and a large page
+ * takes several reads of RECV_MAX whatever the size.  last is the body's
+ * bytes (0: none yet, when 4 KB is the guess).
+ */
+static long
+buffer_for(size_t last)
+{
+	size_t want = last > 0 ? last + RECV_HEADERS : 4 * 1024, size = RECV_MIN;
+
+	while (size < want && size < RECV_MAX)
+		size *= 2;
+	return (long)size;
+}
+
 static struct transfer *
 transfer_get(struct scraper *s, int id)
 {
@@ -368,11 +392,8 @@ transfer_get(struct scraper *s, int id)
 	/* Metrics endpoints are local or on the fleet's network: an
 	 * operator's http_proxy must not capture them. */
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
-	/* curl keeps a receive buffer per handle for its life, 16 KB by
-	 * default: a handle per worker made that 800 KB for 50 workers.
-	 * 8 KB still takes a typical agent or prometheus_client page in
-	 * one read; larger pages take a few more. */
-	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)SCRAPE_RECV_BUFFER);
+	t->bufsize = buffer_for(0);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, t->bufsize);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	s->byid[id] = t;
@@ -477,6 +498,10 @@ scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms,
 		if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK)
 			fatal("out of memory (CURLOPT_URL)");
 		t->url = xstrdup(url);
+	}
+	if (t->received > 0 && buffer_for(t->received) != t->bufsize) {
+		t->bufsize = buffer_for(t->received);
+		curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, t->bufsize);
 	}
 	t->timeout_ms = timeout_ms;
 	t->max_bytes = max_bytes;
@@ -837,8 +862,14 @@ scraper_in_flight(const struct scraper *s)
 void
 scraper_get_stats(const struct scraper *s, struct scraper_stats *st)
 {
+	size_t i;
+
 	*st = s->stats;
 	st->sockets = (int)s->nwatch;
+	st->recv_buffers = 0;
+	for (i = 0; i < s->nbyid; i++)
+		if (s->byid[i] != NULL)
+			st->recv_buffers += (size_t)s->byid[i]->bufsize;
 }
 
 void

@@ -65,6 +65,8 @@ struct scraper_stats {
 	int		 sockets;	/* sockets curl now wants watched */
 	size_t		 buffered;	/* body bytes now allocated for transfers */
 	size_t		 buffered_peak;	/* the most buffered at any time */
+	size_t		 recv_buffers;	/* bytes of curl's receive buffers, one
+					   per id, each sized to its last page */
 };
 
 /* A new scraper with nothing in flight.  Never returns NULL (out of memory

@@ -981,6 +981,55 @@ test_url_changes(void **state)
 	free(ub);
 }
 
+/* curl's receive buffer follows the size of the page last read: 4 KB
+ * before the first, then the smallest power of two from 2 KB that takes
+ * the page with its headers, at most 16 KB. */
+static void
+test_recv_buffer_follows_page(void **state)
+{
+	static const struct {
+		size_t	page, want_next;
+	} steps[] = {
+		{ 100, 2048 }, { 3000, 4096 }, { 7000, 8192 },
+		{ 200000, 16384 }, { 1500, 2048 },
+	};
+	struct scraper *s = scraper_new();
+	struct scraper_stats st;
+	struct server v;
+	struct loop L;
+	char *page, *url;
+	size_t i;
+
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		page = xmalloc(steps[i].page);
+		memset(page, 'x', steps[i].page);
+		page[steps[i].page - 1] = '\n';
+		server_start(&v, M_OK, page, steps[i].page);
+		url = url_of(&v, "/metrics");
+		loop_init(&L);
+		assert_int_equal(scraper_start(s, 0, url, 5000, 1 << 20), 0);
+		scraper_get_stats(s, &st);
+		assert_int_equal(st.recv_buffers, i == 0 ? 4096 :
+		    steps[i - 1].want_next);
+		loop_run(s, &L, 1, 5000, MAXID);
+		assert_int_equal(L.r[0].ok, 1);
+		assert_int_equal(L.r[0].len, steps[i].page);
+		loop_free(&L);
+		server_stop(&v);
+		free(url);
+		free(page);
+	}
+	/* the size is set when the next scrape starts */
+	server_start(&v, M_OK, "a 1\n", 4);
+	url = url_of(&v, "/metrics");
+	assert_int_equal(scraper_start(s, 0, url, 5000, 1 << 20), 0);
+	scraper_get_stats(s, &st);
+	assert_int_equal(st.recv_buffers, 2048);
+	scraper_free(s);
+	server_stop(&v);
+	free(url);
+}
+
 static void
 test_free_in_flight(void **state)
 {
@@ -1162,6 +1211,7 @@ main(void)
 		cmocka_unit_test(test_gzip_over_cap),
 		cmocka_unit_test(test_connection_refused),
 		cmocka_unit_test(test_url_changes),
+		cmocka_unit_test(test_recv_buffer_follows_page),
 		cmocka_unit_test(test_bad_url),
 		cmocka_unit_test(test_free_in_flight),
 		cmocka_unit_test_teardown(test_python_exporter, exporter_stop),
