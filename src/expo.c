@@ -1091,7 +1091,12 @@ set_meta(struct parser *p, enum meta kind, const char *name, size_t nlen,
 			    show(sb, sizeof sb, name, nlen));
 	}
 
-	idx = family_get(p, name, nlen);
+	/* TYPE follows HELP for the same name, as a rule */
+	if (p->cur != NONE && p->fams[p->cur].name_len == nlen &&
+	    memcmp(p->fams[p->cur].name, name, nlen) == 0)
+		idx = p->cur;
+	else
+		idx = family_get(p, name, nlen);
 	f = &p->fams[idx];
 	if (om && (f->flags & FAM_SAMPLES))
 		return perr(p, "# %s for %s after its samples", meta_names[kind],

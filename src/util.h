@@ -45,8 +45,10 @@ int64_t util_cpu_ns(void);
  * strlen(src) like BSD strlcpy, so truncation is ret >= size. */
 size_t util_strlcpy(char *dst, const char *src, size_t size);
 
-/* FNV-1a of n bytes at p, and of a NUL-terminated string: for hash
- * tables and quick inequality tests (equal hashes still need a compare). */
+/* A hash of n bytes at p (eight bytes a step), and FNV-1a of a
+ * NUL-terminated string: for hash tables and quick inequality tests
+ * (equal hashes still need a compare).  The two differ for the same
+ * bytes: a table uses one of them. */
 uint32_t util_hash(const void *p, size_t n);
 uint32_t util_hash_str(const char *s);
 /* v to its bits most significant bits of mantissa (1 <= bits <= 52),
