@@ -466,10 +466,15 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 		/* Every point of the window is in the ring (or, without a
 		 * history, the ring is all there is). */
 		double prev = 0;
+		uint32_t k = r->n == 0 ? 0 : (uint32_t)(recent_at(r, 0) - r->pt);
 
+		/* oldest first, stepping round the ring (recent_at's modulo
+		 * for each point cost more than the sum) */
 		for (i = 0; i < r->n; i++) {
-			const struct recent_point *p = recent_at(r, i);
+			const struct recent_point *p = &r->pt[k];
 
+			if (++k == r->cap)
+				k = 0;
 			if (p->ts >= from_ms && p->ts <= to_ms)
 				increase_add(out, p->ts, p->v, &prev);
 		}
