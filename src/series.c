@@ -61,6 +61,7 @@ struct recent_point {
 
 struct series_recent {
 	uint32_t	 cap, n, head;	/* head: where the next point goes */
+	uint32_t	 unsorted;	/* a point was older than the one before */
 	int64_t		 evicted_max;
 	struct recent_point pt[];
 };
@@ -259,6 +260,9 @@ recent_at(const struct series_recent *r, uint32_t i)
 static void
 recent_push(struct series_recent *r, int64_t ts_ms, double v)
 {
+	if (r->n > 0 && ts_ms < r->pt[r->head == 0 ? r->cap - 1 :
+	    r->head - 1].ts)
+		r->unsorted = 1;
 	if (r->n == r->cap) {
 		if (r->pt[r->head].ts > r->evicted_max)
 			r->evicted_max = r->pt[r->head].ts;
@@ -466,17 +470,30 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 		/* Every point of the window is in the ring (or, without a
 		 * history, the ring is all there is). */
 		double prev = 0;
-		uint32_t k = r->n == 0 ? 0 : (uint32_t)(recent_at(r, 0) - r->pt);
+		uint32_t lo = 0, hi = r->n, k;
 
-		/* oldest first, stepping round the ring (recent_at's modulo
-		 * for each point cost more than the sum) */
-		for (i = 0; i < r->n; i++) {
+		/* in time order (as a rule): the window's first point by
+		 * bisection, not a walk over the whole ring */
+		while (!r->unsorted && lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (recent_at(r, mid)->ts < from_ms)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		k = lo == r->n ? 0 : (uint32_t)(recent_at(r, lo) - r->pt);
+		/* then stepping round the ring (recent_at's modulo for each
+		 * point cost more than the sum) */
+		for (i = lo; i < r->n; i++) {
 			const struct recent_point *p = &r->pt[k];
 
 			if (++k == r->cap)
 				k = 0;
 			if (p->ts >= from_ms && p->ts <= to_ms)
 				increase_add(out, p->ts, p->v, &prev);
+			else if (p->ts > to_ms && !r->unsorted)
+				break;
 		}
 	} else {
 		/* Not all in the ring: from the chunks. */
