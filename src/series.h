@@ -31,17 +31,11 @@ struct series {
 	const char	*labels;	/* canonical {k="v",...}, may hold NULs;
 					   in the series' own allocation */
 	size_t		 labels_len;
-	enum series_kind kind;
 	int64_t		 store_id;	/* id in the store, -1 when none yet */
-	uint8_t		 no_history;	/* the registry keeps no chunks */
 	/* What figures.c made of the name, worked out once (role_known). */
-	uint8_t		 role_known;
-	uint8_t		 role;
-	int8_t		 family_score;
 	double		 role_arg;	/* le or quantile */
 	double		 role_scale;	/* to seconds */
 
-	int		 npoints;	/* 0, 1 or 2 of last/prev below */
 	int64_t		 last_ms, prev_ms;
 	double		 last, prev;
 	uint64_t	 resets;	/* counter resets seen */
@@ -51,11 +45,18 @@ struct series {
 	 * allocation of exactly hist_len bytes: each a header (newest point
 	 * time, span back to the oldest, byte length) and the codec's bytes */
 	uint8_t		*hist;
-	uint32_t	 hist_len;
 	struct series_recent *recent;	/* newest raw points, for windows */
-
 	struct series	*hnext;		/* hash chain */
+
+	/* the four-byte and one-byte fields together: no holes */
+	enum series_kind kind;
+	int		 npoints;	/* 0, 1 or 2 of last/prev above */
+	uint32_t	 hist_len;
 	uint32_t	 hash;
+	uint8_t		 no_history;	/* the registry keeps no chunks */
+	uint8_t		 role_known;
+	uint8_t		 role;
+	int8_t		 family_score;
 };
 
 struct series_reg;
