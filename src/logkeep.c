@@ -57,6 +57,7 @@ void
 logkeep_free(struct logkeep *lk)
 {
 	size_t max = lk->max, s;
+	uint64_t added = lk->added;
 
 	for (s = 0; s < lk->nslot; s++)
 		free(lk->blk[s]);
@@ -64,6 +65,7 @@ logkeep_free(struct logkeep *lk)
 	free(lk->live);
 	free(lk->rec);
 	logkeep_init(lk, max);
+	lk->added = added;
 }
 
 static struct logkeep_rec *
@@ -187,6 +189,7 @@ logkeep_add(struct logkeep *lk, const char *text, size_t len,
 	dst[len] = '\0';
 	lk->live[s]++;
 	lk->n++;
+	lk->added++;
 }
 
 size_t
@@ -204,6 +207,7 @@ logkeep_get(const struct logkeep *lk, size_t i, struct logkeep_line *out)
 	out->text = lk->blk[r->pos >> OFF_BITS] + (r->pos & OFF_MASK);
 	out->len = r->len;
 	out->tag = r->tag;
+	out->seq = lk->added - lk->n + i;
 }
 
 void

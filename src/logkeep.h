@@ -6,7 +6,7 @@
  * caller).  A block goes when its last line is dropped.
  *
  * A line's text does not move while the line is kept, so a pointer to it
- * stays valid (and names the line) until it is dropped.
+ * stays valid until it is dropped; a line is named by its number (seq).
  */
 #ifndef MODELTOP_LOGKEEP_H
 #define MODELTOP_LOGKEEP_H
@@ -30,6 +30,7 @@ struct logkeep {
 	size_t		 open;		/* the slot short texts go to,
 					   (size_t)-1 none */
 	size_t		 used;		/* bytes used in it */
+	uint64_t	 added;		/* lines ever added */
 };
 
 /* A kept line, as logkeep_get gives it. */
@@ -38,18 +39,21 @@ struct logkeep_line {
 	const char	*text;		/* len bytes, then a NUL */
 	size_t		 len;
 	unsigned	 tag;
+	uint64_t	 seq;		/* lines added before this one */
 };
 
 /* Set up lk to keep at most max lines (at least 1).  Allocates nothing
  * until the first line; never fails. */
 void logkeep_init(struct logkeep *lk, size_t max);
 
-/* Free everything lk holds; it is then empty, set up as before. */
+/* Free everything lk holds; it is then empty, set up as before, and
+ * numbers the lines it is given next after the last one it had. */
 void logkeep_free(struct logkeep *lk);
 
 /* Keep a copy of the len bytes at text (cut at LOGKEEP_TEXT_MAX) with
- * its time and tag (16 bits); when max lines are kept already the
- * oldest goes first.  Out of memory is fatal. */
+ * its time and tag (16 bits), numbered one above the line added before
+ * it; when max lines are kept already the oldest goes first.  Out of
+ * memory is fatal. */
 void logkeep_add(struct logkeep *lk, const char *text, size_t len,
     int64_t ts_ms, unsigned tag);
 

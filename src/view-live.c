@@ -439,6 +439,7 @@ live_log(struct view *v, const char *worker, const struct view_log_line **out)
 	for (i = 0; i < n; i++) {
 		analysis_log_line(w, i, &l);
 		vl->lines[i].ts_ms = l.ts_ms;
+		vl->lines[i].seq = l.seq;
 		vl->lines[i].text = l.text;
 		vl->lines[i].len = l.len;
 		vl->lines[i].matched = l.matched;

@@ -160,6 +160,7 @@ test_texts_stay(void **state)
 		logkeep_add(&lk, buf, 80, (int64_t)k, 0);
 		logkeep_get(&lk, k, &l);
 		p[k] = l.text;
+		assert_int_equal(l.seq, k);
 	}
 	for (k = 0; k < 300; k++) {
 		logkeep_get(&lk, k, &l);
@@ -197,6 +198,13 @@ test_texts_stay(void **state)
 	logkeep_add(&lk, buf, 80, 0, 0);
 	logkeep_get(&lk, 0, &l);
 	assert_true(l.text != p[0]);
+	logkeep_get(&lk, 299, &l);
+	assert_int_equal(l.seq, 30000 + 100);
+	/* numbers go on after a free */
+	logkeep_free(&lk);
+	logkeep_add(&lk, "x", 1, 0, 0);
+	logkeep_get(&lk, 0, &l);
+	assert_int_equal(l.seq, 30000 + 101);
 	logkeep_free(&lk);
 }
 
@@ -211,6 +219,7 @@ test_random_model(void **state)
 	size_t mlen[MAX], n = 0, i, k, len;
 	unsigned mtag[MAX], tag;
 	int64_t mts[MAX];
+	uint64_t mseq[MAX], seq = 0;
 	int step;
 
 	(void)state;
@@ -238,6 +247,8 @@ test_random_model(void **state)
 				    sizeof mtag[0]);
 				memmove(mts, mts + 1, (MAX - 1) *
 				    sizeof mts[0]);
+				memmove(mseq, mseq + 1, (MAX - 1) *
+				    sizeof mseq[0]);
 				n--;
 			}
 			model[n] = xmalloc(len + 1);
@@ -245,6 +256,7 @@ test_random_model(void **state)
 			mlen[n] = len;
 			mtag[n] = tag;
 			mts[n] = step;
+			mseq[n] = seq++;
 			n++;
 		} else if (op < 90 && n > 0) {
 			k = lcg() % (n + 2);
@@ -258,6 +270,7 @@ test_random_model(void **state)
 			memmove(mlen, mlen + k, (n - k) * sizeof mlen[0]);
 			memmove(mtag, mtag + k, (n - k) * sizeof mtag[0]);
 			memmove(mts, mts + k, (n - k) * sizeof mts[0]);
+			memmove(mseq, mseq + k, (n - k) * sizeof mseq[0]);
 			n -= k;
 		} else if (n > 0) {
 			i = lcg() % n;
@@ -274,6 +287,7 @@ test_random_model(void **state)
 			assert_int_equal(l.text[l.len], '\0');
 			assert_int_equal(l.tag, mtag[i]);
 			assert_int_equal(l.ts_ms, mts[i]);
+			assert_int_equal(l.seq, mseq[i]);
 		}
 		/* no more blocks than lines, plus the open one */
 		for (i = 0, k = 0; i < lk.nslot; i++)
