@@ -88,9 +88,10 @@ const struct worker_health *analysis_health(const struct worker *w);
 /* The number of w's recent log lines (0 before its first tick). */
 size_t analysis_log_count(const struct worker *w);
 /* w's recent log line i (0: the oldest) in *out, i below the count.  The
- * text and class belong to the analysis; the text stays where it is
- * until the line is dropped, which only analysis_tick and
- * analysis_worker_free do.  A line keeps its seq while it is kept. */
+ * text and class belong to the analysis; the text is valid only until
+ * the next analysis_log_line (of any worker) or tick (the lines are
+ * kept compressed, and read back into one buffer): copy what must last.
+ * A line keeps its seq while it is kept. */
 void analysis_log_line(const struct worker *w, size_t i,
     struct analysis_line *out);
 /* Memory pressure of the host (/proc/pressure/memory avg10, percent);
