@@ -22,7 +22,7 @@ CC	?= cc
 OPT	?= -O2 -g
 CFLAGS	?=
 LDFLAGS	?=
-PKGS	 = ncursesw termkey sqlite3 inih libcurl
+PKGS	 = ncursesw termkey sqlite3 inih libcurl zlib
 # Recursive (=) so that pkg-config runs after 'deps' has installed it all.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -35,8 +35,8 @@ ALL_LIBS   = $(PKG_LIBS) -lm -ldl -lpthread
 
 # Debian packages the build and the tests need.
 DEB_PKGS = gcc make pkg-config libncurses-dev libtermkey-dev libsqlite3-dev \
-	   libinih-dev libcurl4-openssl-dev libcmocka-dev tmux sqlite3 \
-	   python3 python3-prometheus-client procps faketime
+	   libinih-dev libcurl4-openssl-dev zlib1g-dev libcmocka-dev tmux \
+	   sqlite3 python3 python3-prometheus-client procps faketime
 
 ENGINE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
 UI_SRC	   = $(wildcard ui/*.c)

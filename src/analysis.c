@@ -269,6 +269,7 @@ analysis_log_line(const struct worker *w, size_t i,
 	logkeep_get(&wa->lines, i, &l);
 	k = l.tag & TAG_CLASS_MASK;
 	out->ts_ms = l.ts_ms;
+	out->seq = l.seq;
 	out->text = l.text;
 	out->len = l.len;
 	out->matched = (l.tag & TAG_MATCHED) != 0;

@@ -46,6 +46,8 @@ struct worker_health {
 /* A line of a worker's log, as kept for the console. */
 struct analysis_line {
 	int64_t		 ts_ms;
+	uint64_t	 seq;		/* its number: one more than the
+					   line before it */
 	const char	*text;		/* len bytes, then a NUL */
 	size_t		 len;
 	int		 matched;
@@ -86,9 +88,10 @@ const struct worker_health *analysis_health(const struct worker *w);
 /* The number of w's recent log lines (0 before its first tick). */
 size_t analysis_log_count(const struct worker *w);
 /* w's recent log line i (0: the oldest) in *out, i below the count.  The
- * text and class belong to the analysis; the text stays where it is
- * until the line is dropped, which only analysis_tick and
- * analysis_worker_free do. */
+ * text and class belong to the analysis; the text is valid only until
+ * the next analysis_log_line (of any worker) or tick (the lines are
+ * kept compressed, and read back into one buffer): copy what must last.
+ * A line keeps its seq while it is kept. */
 void analysis_log_line(const struct worker *w, size_t i,
     struct analysis_line *out);
 /* Memory pressure of the host (/proc/pressure/memory avg10, percent);

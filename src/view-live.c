@@ -41,6 +41,7 @@ struct view_live {
 	struct view_inc_cache	 ic;
 	struct view_log_line	*lines;
 	size_t			 lcap;
+	struct buf		 ltext;		/* their texts, back to back */
 
 	/* the recording's health, followed after each dispatch */
 	int			 rec_failing;
@@ -430,20 +431,28 @@ live_log(struct view *v, const char *worker, const struct view_log_line **out)
 	struct view_live *vl = live(v);
 	const struct worker *w = engine_worker_by_name(vl->eng, worker);
 	struct analysis_line l;
-	size_t n, i;
+	size_t n, i, off;
 
-	/* the texts stay where the analysis keeps them: until a line is
-	 * dropped, in a later tick, so at least until the next dispatch */
+	/* a text the analysis gives is valid only until it gives the next
+	 * (it keeps them compressed): each is copied, and pointed to once
+	 * the copies have stopped moving */
 	n = w != NULL ? analysis_log_count(w) : 0;
 	vl->lines = xgrow(vl->lines, &vl->lcap, n + 1, sizeof *vl->lines);
+	buf_clear(&vl->ltext);
 	for (i = 0; i < n; i++) {
 		analysis_log_line(w, i, &l);
 		vl->lines[i].ts_ms = l.ts_ms;
-		vl->lines[i].text = l.text;
+		vl->lines[i].seq = l.seq;
 		vl->lines[i].len = l.len;
 		vl->lines[i].matched = l.matched;
 		vl->lines[i].cls = str(l.cls);
 		vl->lines[i].severity = l.severity;
+		buf_add(&vl->ltext, l.text, l.len);
+		buf_addc(&vl->ltext, '\0');
+	}
+	for (i = 0, off = 0; i < n; i++) {
+		vl->lines[i].text = vl->ltext.data + off;
+		off += vl->lines[i].len + 1;
 	}
 	*out = vl->lines;
 	return n;
@@ -475,6 +484,7 @@ live_free(struct view *v)
 
 	view_inc_cache_free(&vl->ic);
 	free(vl->lines);
+	buf_free(&vl->ltext);
 	free(vl->workers);
 	free(vl->series);
 	free(vl->events);

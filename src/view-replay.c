@@ -1176,6 +1176,10 @@ replay_log(struct view *v, const char *worker,
 		    strcmp(e->kind, EV_LOG) != 0)
 			continue;
 		vr->vl[k].ts_ms = e->ts_ms;
+		/* its id in the recording, not its index in events[]: an
+		 * event read later with an older time (a clock that stepped
+		 * back) is put before the newest and moves them up one */
+		vr->vl[k].seq = (uint64_t)e->id;
 		vr->vl[k].text = e->text;
 		vr->vl[k].len = strlen(e->text);
 		vr->vl[k].matched = 1;

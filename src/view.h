@@ -92,6 +92,10 @@ struct view_entry {
 /* A line of a worker's log as the engine saw it. */
 struct view_log_line {
 	int64_t		 ts_ms;		/* when it was read */
+	uint64_t	 seq;		/* a number naming the line across
+					   calls; larger for newer lines
+					   (in replay: lines recorded
+					   later) */
 	const char	*text;
 	size_t		 len;
 	int		 matched;	/* a classification rule matched */

@@ -28,10 +28,11 @@
 
 #define HSTEP		8	/* columns per left/right */
 
-/* A line found again across view calls: the view keeps a line's text
- * where it is until the line is dropped. */
+/* A line found again across view calls by its number (a text may be at
+ * another place in each call); its time and length as a check. */
 struct lineid {
-	const char	*text;
+	int		 set;		/* 0: none */
+	uint64_t	 seq;
 	int64_t		 ts_ms;
 	size_t		 len;
 };
@@ -43,7 +44,7 @@ struct logs {
 	int		 topi;		/* its index last time */
 	int		 hscroll;	/* columns scrolled right */
 	char		 find[128];
-	struct lineid	 cur;		/* the current match; text NULL none */
+	struct lineid	 cur;		/* the current match, if set */
 	int		 rows;		/* lines shown last time (a page) */
 };
 
@@ -80,7 +81,8 @@ has_find(const struct logs *g, const struct view_log_line *l)
 static void
 lineid_set(struct lineid *id, const struct view_log_line *l)
 {
-	id->text = l->text;
+	id->set = 1;
+	id->seq = l->seq;
 	id->ts_ms = l->ts_ms;
 	id->len = l->len;
 }
@@ -88,8 +90,8 @@ lineid_set(struct lineid *id, const struct view_log_line *l)
 static int
 lineid_is(const struct lineid *id, const struct view_log_line *l)
 {
-	return id->text != NULL && id->text == l->text &&
-	    id->ts_ms == l->ts_ms && id->len == l->len;
+	return id->set && id->seq == l->seq && id->ts_ms == l->ts_ms &&
+	    id->len == l->len;
 }
 
 /* The index of id among the n lines, or -1.  Looked for near hint
@@ -100,7 +102,7 @@ lineid_find(const struct lineid *id, const struct view_log_line *lines,
 {
 	int i;
 
-	if (id->text == NULL)
+	if (!id->set)
 		return -1;
 	if (hint >= 0 && hint < n && lineid_is(id, &lines[hint]))
 		return hint;
@@ -156,8 +158,8 @@ lines_of(struct logs *g, struct ui *ui, const struct view_log_line **out)
 	if (strcmp(g->worker, ui->selected) != 0) {
 		util_strlcpy(g->worker, ui->selected, sizeof g->worker);
 		g->follow = 1;
-		g->top.text = NULL;
-		g->cur.text = NULL;
+		g->top.set = 0;
+		g->cur.set = 0;
 		g->hscroll = 0;
 	}
 	if (ui->selected[0] == '\0') {
@@ -194,7 +196,7 @@ set_top(struct logs *g, const struct view_log_line *lines, int n, int t)
 		t = 0;
 	if (t >= max) {
 		g->follow = 1;
-		g->top.text = NULL;
+		g->top.set = 0;
 		return;
 	}
 	g->follow = 0;
@@ -333,7 +335,7 @@ logs_draw(void *p, struct ui *ui, WINDOW *win, int h, int w)
 	 * it): following again. */
 	if (!g->follow && t >= (n > rows ? n - rows : 0)) {
 		g->follow = 1;
-		g->top.text = NULL;
+		g->top.set = 0;
 	}
 	if (!g->follow)
 		g->topi = t;
@@ -446,7 +448,7 @@ logs_command(void *p, struct ui *ui, int argc, char **argv)
 	cmd = argv[0];
 	if (strcmp(cmd, "find") == 0) {
 		join_args(argc, argv, g->find, sizeof g->find);
-		g->cur.text = NULL;
+		g->cur.set = 0;
 		if (g->find[0] != '\0')
 			step_match(g, ui, -1);
 		return 1;
@@ -472,7 +474,7 @@ logs_command(void *p, struct ui *ui, int argc, char **argv)
 			set_top(g, lines, n, 0);
 	} else if (strcmp(cmd, "bottom") == 0 || strcmp(cmd, "follow") == 0) {
 		g->follow = 1;
-		g->top.text = NULL;
+		g->top.set = 0;
 	} else if (strcmp(cmd, "left") == 0) {
 		g->hscroll = g->hscroll > HSTEP ? g->hscroll - HSTEP : 0;
 	} else if (strcmp(cmd, "right") == 0) {
@@ -485,7 +487,7 @@ logs_command(void *p, struct ui *ui, int argc, char **argv)
 		 * back. */
 		if (g->find[0] != '\0') {
 			g->find[0] = '\0';
-			g->cur.text = NULL;
+			g->cur.set = 0;
 		} else if (g->hscroll > 0)
 			g->hscroll = 0;
 		else

@@ -142,16 +142,16 @@ test_long_lines(void **state)
 	free(big);
 }
 
-/* A text does not move while its line is kept, however many lines come
- * after it; the blocks of dropped lines are freed. */
+/* A line keeps its text and number however many lines come after it;
+ * the blocks of dropped lines are freed. */
 static void
-test_texts_stay(void **state)
+test_lines_stay(void **state)
 {
 	struct logkeep lk;
 	struct logkeep_line l;
-	const char *p[300];
 	char buf[128];
 	size_t i, k, max_bytes = 0;
+	uint64_t seq;
 
 	(void)state;
 	logkeep_init(&lk, 300);
@@ -159,17 +159,21 @@ test_texts_stay(void **state)
 		make_line(buf, 80, (unsigned)k);
 		logkeep_add(&lk, buf, 80, (int64_t)k, 0);
 		logkeep_get(&lk, k, &l);
-		p[k] = l.text;
+		assert_int_equal(l.seq, k);
 	}
 	for (k = 0; k < 300; k++) {
+		make_line(buf, 80, (unsigned)k);
 		logkeep_get(&lk, k, &l);
-		assert_ptr_equal(l.text, p[k]);
+		assert_int_equal(l.seq, k);
+		assert_int_equal(l.len, 80);
+		assert_memory_equal(l.text, buf, 80);
+		assert_int_equal(l.text[80], '\0');
 	}
 	print_message("300 lines of 80 bytes: %zu bytes\n",
 	    logkeep_bytes(&lk));
-	/* records, then 81 bytes of text a line: 25 to a block */
+	/* records, then 81 bytes of text a line: 25 to a block, at most */
 	assert_true(logkeep_bytes(&lk) <= 300 * 16 + 12 * LOGKEEP_BLOCK +
-	    16 * 12);
+	    16 * 14);
 	/* a third dropped each time it is full, for a long time */
 	for (; k < 30000; k++) {
 		if (logkeep_count(&lk) == 300)
@@ -179,24 +183,258 @@ test_texts_stay(void **state)
 		if (logkeep_bytes(&lk) > max_bytes)
 			max_bytes = logkeep_bytes(&lk);
 	}
-	assert_true(max_bytes <= 300 * 16 + 13 * LOGKEEP_BLOCK + 16 * 12);
-	/* the oldest kept stays where it was until it goes */
+	assert_true(max_bytes <= 300 * 16 + 13 * LOGKEEP_BLOCK + 16 * 14);
+	/* the oldest kept keeps its number and text until it goes */
 	logkeep_drop(&lk, logkeep_count(&lk) - 200);
 	logkeep_get(&lk, 0, &l);
-	p[0] = l.text;
+	seq = l.seq;
+	assert_int_equal(seq, 30000 - 200);
 	for (i = 0; i < 50; i++) {
 		make_line(buf, 80, (unsigned)i);
 		logkeep_add(&lk, buf, 80, 0, 0);
 	}
 	logkeep_get(&lk, 0, &l);
-	assert_ptr_equal(l.text, p[0]);
+	assert_int_equal(l.seq, seq);
+	make_line(buf, 80, (unsigned)seq);
+	assert_memory_equal(l.text, buf, 80);
 	/* and goes when the ring is full */
 	for (i = 0; i < 50; i++)
 		logkeep_add(&lk, buf, 80, 0, 0);
 	assert_int_equal(logkeep_count(&lk), 300);
 	logkeep_add(&lk, buf, 80, 0, 0);
 	logkeep_get(&lk, 0, &l);
-	assert_true(l.text != p[0]);
+	assert_int_equal(l.seq, seq + 1);
+	logkeep_get(&lk, 299, &l);
+	assert_int_equal(l.seq, 30000 + 100);
+	/* numbers go on after a free */
+	logkeep_free(&lk);
+	logkeep_add(&lk, "x", 1, 0, 0);
+	logkeep_get(&lk, 0, &l);
+	assert_int_equal(l.seq, 30000 + 101);
+	logkeep_free(&lk);
+}
+
+/* An access line of the demo fleet's, numbered k: the text that line k
+ * has, whatever its neighbours. */
+static size_t
+access_line(char *buf, size_t size, uint64_t k)
+{
+	unsigned ms = (unsigned)(k * 37 % 1000), s = (unsigned)(k / 7 % 60);
+	unsigned lat = (unsigned)(k * 2654435761u % 900);
+	int n;
+
+	n = snprintf(buf, size, "2026-11-27T18:%02u:%02u.%03u+00:00 INFO "
+	    "127.0.0.1 \"POST /v1/completions HTTP/1.1\" %d %u.%ums "
+	    "request=%llu", (unsigned)(k / 420 % 60), s, ms,
+	    k % 50 == 0 ? 500 : 200, 10 + lat / 10, lat % 10,
+	    (unsigned long long)k);
+	return (size_t)n;
+}
+
+static size_t
+sealed_blocks(const struct logkeep *lk)
+{
+	size_t s, k = 0;
+
+	for (s = 0; s < lk->nslot; s++)
+		k += lk->blk[s] != NULL && lk->zlen[s] != 0;
+	return k;
+}
+
+/* A full block is deflated when the next one opens: log text takes a
+ * fraction of its size. */
+static void
+test_sealed(void **state)
+{
+	struct logkeep lk;
+	struct logkeep_line l;
+	char buf[256];
+	size_t k, len, raw = 0, text;
+
+	(void)state;
+	logkeep_init(&lk, 300);
+	for (k = 0; k < 300; k++) {
+		len = access_line(buf, sizeof buf, k);
+		logkeep_add(&lk, buf, len, (int64_t)k, 0);
+		raw += len + 1;
+		/* the first block: open, raw, until the next one opens */
+		if (raw <= LOGKEEP_BLOCK)
+			assert_int_equal(sealed_blocks(&lk), 0);
+		else if (raw > LOGKEEP_BLOCK + 200)
+			assert_true(sealed_blocks(&lk) >= 1);
+	}
+	text = lk.blkbytes;
+	print_message("300 access lines: %zu bytes of text kept in %zu, "
+	    "%zu in all (%.1fx)\n", raw, text, logkeep_bytes(&lk),
+	    (double)raw / (double)text);
+	assert_true(sealed_blocks(&lk) >= 10);
+	/* the texts, the open block's 2 KB with them, in less than a
+	 * quarter of their bytes; with the records (16 bytes a line, now
+	 * the larger part) under 40% */
+	assert_true(text * 4 < raw);
+	assert_true(logkeep_bytes(&lk) * 5 < raw * 2);
+	for (k = 0; k < 300; k++) {
+		len = access_line(buf, sizeof buf, k);
+		logkeep_get(&lk, k, &l);
+		assert_int_equal(l.seq, k);
+		assert_int_equal(l.ts_ms, (int64_t)k);
+		assert_int_equal(l.len, len);
+		assert_memory_equal(l.text, buf, len + 1);
+	}
+	logkeep_free(&lk);
+	assert_int_equal(logkeep_bytes(&lk), 0);
+}
+
+/* Every line reads back byte for byte across many blocks, in any order,
+ * after drops, with slots freed and used again and two logkeeps read in
+ * turn (one decode buffer for both). */
+static void
+test_read_back(void **state)
+{
+	enum { MAX = 300, LINES = 20000 };
+	struct logkeep a, b;
+	struct logkeep_line l;
+	char buf[256];
+	size_t i, len;
+	uint64_t k;
+
+	(void)state;
+	lcg_state = 11;
+	logkeep_init(&a, MAX);
+	logkeep_init(&b, 50);
+	for (k = 0; k < LINES; k++) {
+		/* a third dropped when full, as the analysis does */
+		if (logkeep_count(&a) == MAX)
+			logkeep_drop(&a, MAX / 3);
+		len = access_line(buf, sizeof buf, k);
+		logkeep_add(&a, buf, len, (int64_t)k, (unsigned)k & 0xffff);
+		len = access_line(buf, sizeof buf, k * 3 + 1);
+		logkeep_add(&b, buf, len, (int64_t)k, 0);
+		if (k % 53 != 0)
+			continue;
+		/* now and then every line, the other logkeep between */
+		for (i = 0; i < logkeep_count(&a); i++) {
+			logkeep_get(&a, i, &l);
+			assert_int_equal(l.seq, k + 1 - logkeep_count(&a) + i);
+			len = access_line(buf, sizeof buf, l.seq);
+			assert_int_equal(l.len, len);
+			assert_memory_equal(l.text, buf, len + 1);
+			assert_int_equal(l.tag, l.seq & 0xffff);
+			if (i % 17 != 0)
+				continue;
+			logkeep_get(&b, lcg() % logkeep_count(&b), &l);
+			len = access_line(buf, sizeof buf, l.seq * 3 + 1);
+			assert_int_equal(l.len, len);
+			assert_memory_equal(l.text, buf, len + 1);
+		}
+		/* and a few at random */
+		for (i = 0; i < 20; i++) {
+			logkeep_get(&a, lcg() % logkeep_count(&a), &l);
+			len = access_line(buf, sizeof buf, l.seq);
+			assert_memory_equal(l.text, buf, len + 1);
+		}
+	}
+	assert_true(sealed_blocks(&a) > 0 && sealed_blocks(&b) > 0);
+	logkeep_free(&a);
+	logkeep_free(&b);
+}
+
+/* Random bytes do not deflate: their blocks stay raw and read back. */
+static void
+test_incompressible(void **state)
+{
+	enum { N = 200, LEN = 100 };
+	struct logkeep lk;
+	struct logkeep_line l;
+	static char lines[N][LEN];
+	size_t i, k;
+
+	(void)state;
+	lcg_state = 3;
+	for (i = 0; i < N; i++)
+		for (k = 0; k < LEN; k++)
+			lines[i][k] = (char)(lcg() >> 7);
+	logkeep_init(&lk, N);
+	for (i = 0; i < N; i++)
+		logkeep_add(&lk, lines[i], LEN, (int64_t)i, 0);
+	assert_int_equal(sealed_blocks(&lk), 0);
+	/* every block raw, full size: 20 texts of 101 bytes to a block */
+	assert_int_equal(lk.blkbytes, (N + 19) / 20 * LOGKEEP_BLOCK);
+	for (i = 0; i < N; i++) {
+		logkeep_get(&lk, i, &l);
+		assert_int_equal(l.len, LEN);
+		assert_memory_equal(l.text, lines[i], LEN);
+		assert_int_equal(l.text[LEN], '\0');
+	}
+	logkeep_free(&lk);
+}
+
+/* A sealed block that does not inflate reads as empty texts; one that
+ * inflates to something else gives texts of their length or empty ones;
+ * never a read outside the decode buffer. */
+static void
+test_corrupt(void **state)
+{
+	struct logkeep lk;
+	struct logkeep_line l;
+	char buf[256];
+	size_t k, s, len, empty = 0, right = 0;
+
+	(void)state;
+	logkeep_init(&lk, 300);
+	for (k = 0; k < 300; k++) {
+		len = access_line(buf, sizeof buf, k);
+		logkeep_add(&lk, buf, len, (int64_t)k, 0);
+	}
+	for (k = 0; k < 300; k++)
+		logkeep_get(&lk, k, &l);
+	assert_true(sealed_blocks(&lk) >= 10);
+	/* every other sealed block: its id and bytes all ones (an invalid
+	 * block type) */
+	for (s = 0, k = 0; s < lk.nslot; s++)
+		if (lk.blk[s] != NULL && lk.zlen[s] != 0 && k++ % 2 == 0)
+			memset(lk.blk[s], 0xff, 8 + lk.zlen[s]);
+	for (k = 0; k < 300; k++) {
+		logkeep_get(&lk, k, &l);
+		len = access_line(buf, sizeof buf, k);
+		if (l.len == 0) {
+			assert_string_equal(l.text, "");
+			empty++;
+			continue;
+		}
+		assert_int_equal(l.len, len);
+		assert_memory_equal(l.text, buf, len + 1);
+		right++;
+	}
+	print_message("%zu lines empty, %zu right\n", empty, right);
+	assert_true(empty >= 5 * 12 && right >= 5 * 12);
+	/* the newest, in the open block, always right */
+	logkeep_get(&lk, 299, &l);
+	assert_int_equal(l.len, access_line(buf, sizeof buf, 299));
+	/* a byte flipped inside, a stream cut short */
+	for (s = 0; s < lk.nslot; s++) {
+		if (lk.blk[s] == NULL || lk.zlen[s] == 0)
+			continue;
+		lk.blk[s][8 + lk.zlen[s] / 2] ^= 0x5a;
+		if (s % 3 == 0)
+			lk.zlen[s] /= 2;
+	}
+	for (k = 0; k < 300; k++) {
+		logkeep_get(&lk, k, &l);
+		len = access_line(buf, sizeof buf, k);
+		assert_true(l.len == 0 || l.len == len);
+		assert_int_equal(l.text[l.len], '\0');
+	}
+	/* still in use: dropped and added to */
+	logkeep_drop(&lk, 150);
+	for (k = 300; k < 600; k++) {
+		len = access_line(buf, sizeof buf, k);
+		logkeep_add(&lk, buf, len, (int64_t)k, 0);
+	}
+	logkeep_get(&lk, 299, &l);
+	assert_int_equal(l.seq, 599);
+	assert_int_equal(l.len, access_line(buf, sizeof buf, 599));
+	/* sizes were changed under it: no check of logkeep_bytes */
 	logkeep_free(&lk);
 }
 
@@ -211,6 +449,7 @@ test_random_model(void **state)
 	size_t mlen[MAX], n = 0, i, k, len;
 	unsigned mtag[MAX], tag;
 	int64_t mts[MAX];
+	uint64_t mseq[MAX], seq = 0;
 	int step;
 
 	(void)state;
@@ -238,6 +477,8 @@ test_random_model(void **state)
 				    sizeof mtag[0]);
 				memmove(mts, mts + 1, (MAX - 1) *
 				    sizeof mts[0]);
+				memmove(mseq, mseq + 1, (MAX - 1) *
+				    sizeof mseq[0]);
 				n--;
 			}
 			model[n] = xmalloc(len + 1);
@@ -245,6 +486,7 @@ test_random_model(void **state)
 			mlen[n] = len;
 			mtag[n] = tag;
 			mts[n] = step;
+			mseq[n] = seq++;
 			n++;
 		} else if (op < 90 && n > 0) {
 			k = lcg() % (n + 2);
@@ -258,6 +500,7 @@ test_random_model(void **state)
 			memmove(mlen, mlen + k, (n - k) * sizeof mlen[0]);
 			memmove(mtag, mtag + k, (n - k) * sizeof mtag[0]);
 			memmove(mts, mts + k, (n - k) * sizeof mts[0]);
+			memmove(mseq, mseq + k, (n - k) * sizeof mseq[0]);
 			n -= k;
 		} else if (n > 0) {
 			i = lcg() % n;
@@ -274,6 +517,7 @@ test_random_model(void **state)
 			assert_int_equal(l.text[l.len], '\0');
 			assert_int_equal(l.tag, mtag[i]);
 			assert_int_equal(l.ts_ms, mts[i]);
+			assert_int_equal(l.seq, mseq[i]);
 		}
 		/* no more blocks than lines, plus the open one */
 		for (i = 0, k = 0; i < lk.nslot; i++)
@@ -291,7 +535,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_tags),
 		cmocka_unit_test(test_long_lines),
-		cmocka_unit_test(test_texts_stay),
+		cmocka_unit_test(test_lines_stay),
+		cmocka_unit_test(test_sealed),
+		cmocka_unit_test(test_read_back),
+		cmocka_unit_test(test_incompressible),
+		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_random_model),
 	};
 

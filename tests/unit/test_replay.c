@@ -369,6 +369,7 @@ test_incidents_events(void **state)
 	const struct view_mark *m;
 	struct view *v;
 	int64_t t;
+	uint64_t seq;
 
 	rec(f->path);
 	v = open_view(f->path, AT(5));
@@ -426,6 +427,12 @@ test_incidents_events(void **state)
 	assert_int_equal(view_log(v, "a", &l), 1);
 	assert_string_equal(l[0].text, "exception (traceback): ValueError: x");
 	assert_int_equal(l[0].ts_ms, AT(151));
+	/* named by the same number in every call */
+	seq = l[0].seq;
+	assert_int_equal(view_seek(v, AT(200)), 0);
+	assert_int_equal(view_log(v, "a", &l), 1);
+	assert_int_equal(l[0].seq, seq);
+	assert_int_equal(view_seek(v, AT(170)), 0);
 	assert_int_equal(view_log(v, "b", &l), 0);
 
 	/* the incidents open at t, their patterns */

@@ -961,6 +961,7 @@ fake_log_init(void)
 		l->severity = 0;
 		l->matched = 0;
 		l->ts_ms = FAKE_NOW - (FAKE_LOG - i) * 1000;
+		l->seq = (uint64_t)i;
 	}
 	snprintf(fake.logtext[20], sizeof fake.logtext[20],
 	    "ERROR torch.cuda.OutOfMemoryError: CUDA out of memory");
