@@ -19,8 +19,8 @@
 
 #define MEMHEALTH_WINDOW_DEFAULT_MS	(10 * 60 * 1000)
 #define MEMHEALTH_WINDOW_MAX_MS		(7LL * 24 * 3600 * 1000)	/* a week */
-#define MEMHEALTH_POINTS	720	/* kept at most; closer samples than
-					   window / 720 are not kept */
+#define MEMHEALTH_POINTS	360	/* kept at most; closer samples than
+					   window / 360 are not kept */
 /* regression shown (slope, its interval, R^2) */
 #define MEMHEALTH_FIT_MIN_POINTS	10
 #define MEMHEALTH_FIT_MIN_SPAN_MS	10000

@@ -119,8 +119,9 @@ test_leak(void **state)
 	assert_true(slope_in >= 5);
 	/* the first tick where the data span 60 s */
 	assert_int_equal(first, 60);
-	/* the window holds 10 minutes */
-	assert_int_equal(r.points, 601);
+	/* the window holds 10 minutes: a sample every 2 s of them (closer
+	 * than 600 s / MEMHEALTH_POINTS, every other one is not kept) */
+	assert_int_equal(r.points, 301);
 	assert_near(r.span_s, 600, 0);
 	/* 1400M of 2G, 11 min away at the end */
 	assert_int_equal(r.risk, RISK_HIGH);
@@ -419,7 +420,8 @@ test_reset(void **state)
 		in.restarts = 1;
 		memhealth_update(&m, &in, &r);
 	}
-	assert_int_equal(r.points, 60);
+	/* 59 samples a second apart: every other one is kept */
+	assert_int_equal(r.points, 30);
 	in = input(T0 + 100 * 1000LL, 90 * MB, 1024 * MB);
 	in.restarts = 1;
 	memhealth_update(&m, &in, &r);
@@ -449,7 +451,8 @@ test_bad_input(void **state)
 	in = input(T0 + 100 * 1000LL, -5, 450 * MB);
 	memhealth_update(&m, &in, &r);
 	assert_true(isnan(r.rss));
-	assert_int_equal(r.points, 99);
+	/* 99 samples a second apart, a 10-minute window: every other one */
+	assert_int_equal(r.points, 50);
 	assert_true(r.leak);
 	assert_contains(r.reason, "no RSS sample now");
 	in = input(T0 + 101 * 1000LL, INFINITY, -1);
@@ -463,7 +466,8 @@ test_bad_input(void **state)
 		in = input(T0 + i * 10LL, 100 * MB, NAN);
 		memhealth_update(&m, &in, &r);
 	}
-	assert_int_equal(r.points, 1 + 9990 / 90);
+	/* 60 s / 360 is 166.7 ms: of samples 10 ms apart, one in 17 */
+	assert_int_equal(r.points, 1 + 9990 / 170);
 	/* a ring that wraps many times stays consistent */
 	memhealth_init(&m, 3600 * 1000);
 	for (i = 0; i < 20000; i++) {
@@ -471,7 +475,7 @@ test_bad_input(void **state)
 		memhealth_update(&m, &in, &r);
 	}
 	assert_true(r.points <= MEMHEALTH_POINTS);
-	assert_near(r.span_s, 3600, 5);
+	assert_near(r.span_s, 3600, 10);	/* a point each 10 s */
 	assert_near(r.slope, 1000, 1e-6);
 	assert_string_equal(memhealth_risk_name(7), "?");
 	assert_string_equal(memhealth_mitigation_name(-1), "?");
@@ -517,8 +521,8 @@ test_long_run(void **state)
 		memhealth_update(&m, &in, &r);
 	}
 	assert_true(r.points <= MEMHEALTH_POINTS);
-	/* a point each 840 s kept at most: every other one */
-	assert_near(r.span_s, 7 * 86400, 1200);
+	/* a point each 1680 s kept at most: every third one, 1800 s apart */
+	assert_near(r.span_s, 7 * 86400, 1800);
 	assert_near(r.slope, 10, 1e-6);
 }
 
