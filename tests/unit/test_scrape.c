@@ -936,6 +936,21 @@ test_bad_url(void **state)
 	scraper_free(s);
 }
 
+/* Scrape url as id 0 and check that the page is want. */
+static void
+scrape_id0(struct scraper *s, const char *url, const char *want)
+{
+	struct loop L;
+
+	loop_init(&L);
+	assert_int_equal(scraper_start(s, 0, url, 2000, 1 << 20), 0);
+	loop_run(s, &L, 1, 3000, MAXID);
+	assert_int_equal(L.r[0].ok, 1);
+	assert_int_equal(L.r[0].len, strlen(want));
+	assert_memory_equal(L.r[0].body, want, strlen(want));
+	loop_free(&L);
+}
+
 /* One id whose URL changes (a reloaded configuration): each new URL is
  * checked and used, a bad one fails every time it is started, and the
  * good one after it works again. */
@@ -946,7 +961,6 @@ test_url_changes(void **state)
 	struct server va, vb;
 	struct scraper *s = scraper_new();
 	struct scrape_result r;
-	struct loop L;
 	char *ua, *ub;
 	int i;
 
@@ -954,12 +968,7 @@ test_url_changes(void **state)
 	server_start(&vb, M_OK, b, sizeof b - 1);
 	ua = url_of(&va, "/metrics");
 	ub = url_of(&vb, "/metrics");
-	loop_init(&L);
-	assert_int_equal(scraper_start(s, 0, ua, 2000, 1 << 20), 0);
-	loop_run(s, &L, 1, 3000, MAXID);
-	assert_int_equal(L.r[0].ok, 1);
-	assert_memory_equal(L.r[0].body, a, sizeof a - 1);
-	loop_free(&L);
+	scrape_id0(s, ua, a);
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(scraper_start(s, 0, "ftp://x/metrics", 2000,
 		    1 << 20), -1);
@@ -968,12 +977,7 @@ test_url_changes(void **state)
 		assert_non_null(strstr(r.error, "scheme ftp"));
 		scrape_result_free(&r);
 	}
-	loop_init(&L);
-	assert_int_equal(scraper_start(s, 0, ub, 2000, 1 << 20), 0);
-	loop_run(s, &L, 1, 3000, MAXID);
-	assert_int_equal(L.r[0].ok, 1);
-	assert_memory_equal(L.r[0].body, b, sizeof b - 1);
-	loop_free(&L);
+	scrape_id0(s, ub, b);
 	scraper_free(s);
 	server_stop(&va);
 	server_stop(&vb);
