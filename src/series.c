@@ -63,6 +63,13 @@ struct series_recent {
 	uint32_t	 cap, n, head;	/* head: where the next point goes */
 	uint32_t	 unsorted;	/* a point was older than the one before */
 	int64_t		 evicted_max;
+	/* The newest time of a point after which a window's increase is not
+	 * simply its last value less its first: a NaN, a value that is not
+	 * a whole number below 2^53 (whose differences may round), or one
+	 * below the value before it (a reset); prev_v is that value (NaN
+	 * none yet). */
+	int64_t		 bad_max;
+	double		 prev_v;
 	struct recent_point pt[];
 };
 
@@ -263,6 +270,13 @@ recent_push(struct series_recent *r, int64_t ts_ms, double v)
 	if (r->n > 0 && ts_ms < r->pt[r->head == 0 ? r->cap - 1 :
 	    r->head - 1].ts)
 		r->unsorted = 1;
+	if (isnan(v) || !(fabs(v) < 9007199254740992.0) || v != trunc(v) ||
+	    v < r->prev_v) {
+		if (ts_ms > r->bad_max)
+			r->bad_max = ts_ms;
+	}
+	if (!isnan(v))
+		r->prev_v = v;
 	if (r->n == r->cap) {
 		if (r->pt[r->head].ts > r->evicted_max)
 			r->evicted_max = r->pt[r->head].ts;
@@ -437,6 +451,8 @@ recent_new(const struct series *s, uint32_t cap,
 	r = xcalloc(1, sizeof *r + cap * sizeof r->pt[0]);
 	r->cap = cap;
 	r->evicted_max = INT64_MIN;
+	r->bad_max = INT64_MIN;
+	r->prev_v = NAN;
 	if (!s->no_history) {
 		series_each(s, INT64_MIN, INT64_MAX, push_step, r);
 		return r;
@@ -482,6 +498,32 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 			else
 				hi = mid;
 		}
+		if (!r->unsorted && lo < r->n &&
+		    r->bad_max < recent_at(r, lo)->ts) {
+			/* whole numbers that only rise from the window's first
+			 * point on (a histogram's buckets, request counts): the
+			 * sum of the steps is the last less the first, exactly */
+			uint32_t a = lo, b = r->n;
+
+			while (a < b) {
+				uint32_t mid = a + (b - a) / 2;
+
+				if (recent_at(r, mid)->ts <= to_ms)
+					a = mid + 1;
+				else
+					b = mid;
+			}
+			if (a > lo) {
+				const struct recent_point *p0 = recent_at(r, lo);
+				const struct recent_point *p1 = recent_at(r, a - 1);
+
+				out->n = (int)(a - lo);
+				out->first_ms = p0->ts;
+				out->last_ms = p1->ts;
+				out->increase = p1->v - p0->v;
+			}
+			goto grow;
+		}
 		k = lo == r->n ? 0 : (uint32_t)(recent_at(r, lo) - r->pt);
 		/* then stepping round the ring (recent_at's modulo for each
 		 * point cost more than the sum) */
@@ -501,6 +543,7 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 		w.prev = 0;
 		series_each(s, from_ms, to_ms, increase_step, &w);
 	}
+grow:
 	/* When the ring is full, a point of the window was pushed out, its
 	 * oldest point is in the window too and what it pushed out is older
 	 * still, it is too small for the window: grow it.  (After the clock

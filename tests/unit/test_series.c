@@ -313,7 +313,7 @@ test_increase_ring(void **state)
 {
 	static const int64_t windows[] = { 1000, 5000, 30000, 60000, 300000 };
 	struct series_reg *reg = series_reg_new(600000);
-	struct series *s[5];
+	struct series *s[5], *frac;
 	uint32_t seed = 12345;
 	int64_t t = 1700000000000LL;
 	double v = 0;
@@ -323,6 +323,7 @@ test_increase_ring(void **state)
 	for (k = 0; k < 5; k++)
 		s[k] = series_get(reg, 0, "w", "reqs_total", (const char *)&k,
 		    sizeof k, SERIES_COUNTER);
+	frac = series_get(reg, 0, "w", "latency_sum", "", 0, SERIES_COUNTER);
 	for (i = 0; i < 3000; i++) {
 		seed = seed * 1103515245u + 12345u;
 		t += 1000 + (int64_t)(seed >> 16) % 50 - 25;
@@ -346,6 +347,10 @@ test_increase_ring(void **state)
 		}
 		/* a window that ends before the newest point */
 		check_window(s[2], t - 20000, t - 3000);
+		/* fractions (a latency sum): not the last less the first, but
+		 * the steps summed in order, as the walk does */
+		series_append(reg, frac, t, v * 0.37 + 1e-3 * (double)i);
+		check_window(frac, t - 30000, t);
 	}
 	/* the rings grew to hold their windows (the step back puts twice
 	 * the points in some), and no further */
