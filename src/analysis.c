@@ -258,6 +258,14 @@ analysis_log_count(const struct worker *w)
 	return wa != NULL ? logkeep_count(&wa->lines) : 0;
 }
 
+uint64_t
+analysis_log_gen(const struct worker *w)
+{
+	const struct worker_analysis *wa = w->an;
+
+	return wa != NULL ? logkeep_gen(&wa->lines) : 0;
+}
+
 void
 analysis_log_line(const struct worker *w, size_t i,
     struct analysis_line *out)

@@ -87,6 +87,9 @@ struct incidents *analysis_incidents(struct analysis *a);
 const struct worker_health *analysis_health(const struct worker *w);
 /* The number of w's recent log lines (0 before its first tick). */
 size_t analysis_log_count(const struct worker *w);
+/* A number that changes whenever w's lines change (logkeep_gen): the
+ * lines read while it stays the same still hold.  0: none yet. */
+uint64_t analysis_log_gen(const struct worker *w);
 /* w's recent log line i (0: the oldest) in *out, i below the count.  The
  * text and class belong to the analysis; the text is valid only until
  * the next analysis_log_line (of any worker) or tick (the lines are

@@ -62,6 +62,7 @@ struct logkeep_rec {
 static z_stream	zdef, zinf;
 static int	zdef_ready, zinf_ready;
 static uint64_t	next_id = 1;	/* 0: none */
+static uint64_t	next_gen = 1;	/* logkeep_gen's, for every logkeep */
 
 /* The last sealed block inflated: its id (0 none) and bytes. */
 static struct {
@@ -119,6 +120,7 @@ logkeep_free(struct logkeep *lk)
 	free(lk->rec);
 	logkeep_init(lk, max);
 	lk->added = added;
+	lk->gen = next_gen++;
 }
 
 static struct logkeep_rec *
@@ -171,6 +173,8 @@ logkeep_drop(struct logkeep *lk, size_t k)
 
 	if (k > lk->n)
 		k = lk->n;
+	if (k > 0)
+		lk->gen = next_gen++;
 	while (k-- > 0) {
 		r = rec_at(lk, 0);
 		s = r->pos >> OFF_BITS;
@@ -322,6 +326,7 @@ logkeep_add(struct logkeep *lk, const char *text, size_t len,
 	lk->live[s]++;
 	lk->n++;
 	lk->added++;
+	lk->gen = next_gen++;
 }
 
 size_t
@@ -357,7 +362,18 @@ logkeep_get(const struct logkeep *lk, size_t i, struct logkeep_line *out)
 void
 logkeep_set_tag(struct logkeep *lk, size_t i, unsigned tag)
 {
-	rec_at(lk, i)->tag = (uint16_t)tag;
+	struct logkeep_rec *r = rec_at(lk, i);
+
+	if (r->tag != (uint16_t)tag) {
+		r->tag = (uint16_t)tag;
+		lk->gen = next_gen++;
+	}
+}
+
+uint64_t
+logkeep_gen(const struct logkeep *lk)
+{
+	return lk->gen;
 }
 
 size_t

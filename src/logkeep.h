@@ -39,6 +39,7 @@ struct logkeep {
 					   (size_t)-1 none */
 	size_t		 used;		/* bytes used in it */
 	uint64_t	 added;		/* lines ever added */
+	uint64_t	 gen;		/* see logkeep_gen */
 };
 
 /* A kept line, as logkeep_get gives it. */
@@ -81,6 +82,11 @@ void logkeep_get(const struct logkeep *lk, size_t i,
 
 /* Change line i's tag (16 bits).  i must be below the count. */
 void logkeep_set_tag(struct logkeep *lk, size_t i, unsigned tag);
+
+/* A number that changes whenever a line of lk is added, dropped or
+ * retagged, and is never the same for two logkeeps (0: never changed):
+ * what was read of lk holds while it stays the same. */
+uint64_t logkeep_gen(const struct logkeep *lk);
 
 /* Bytes lk asks of the heap now: records, blocks (the long texts' at
  * their size, the sealed ones' compressed), the slot tables.  Not the

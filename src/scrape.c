@@ -499,9 +499,13 @@ scraper_start(struct scraper *s, int id, const char *url, int64_t timeout_ms,
 			fatal("out of memory (CURLOPT_URL)");
 		t->url = xstrdup(url);
 	}
-	if (t->received > 0 && buffer_for(t->received) != t->bufsize) {
-		t->bufsize = buffer_for(t->received);
-		curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, t->bufsize);
+	if (t->received > 0) {
+		long want = buffer_for(t->received);
+
+		if (want != t->bufsize) {
+			t->bufsize = want;
+			curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, want);
+		}
 	}
 	t->timeout_ms = timeout_ms;
 	t->max_bytes = max_bytes;

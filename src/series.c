@@ -471,13 +471,74 @@ recent_new(const struct series *s, uint32_t cap,
 	return r;
 }
 
+/* The first of the ring's points (in time order) past t, or at t too
+ * when at is set: by bisection. */
+static uint32_t
+ring_bound(const struct series_recent *r, int64_t t, int at)
+{
+	uint32_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int64_t ts = recent_at(r, mid)->ts;
+
+		if (ts < t || (!at && ts == t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The increase over the ring's points between from_ms and to_ms. */
+static void
+ring_increase(const struct series_recent *r, int64_t from_ms, int64_t to_ms,
+    struct series_increase *out)
+{
+	uint32_t lo = 0, hi = r->n, i, k;
+	double prev = 0;
+
+	if (!r->unsorted) {
+		/* in time order (as a rule): the window by bisection, not
+		 * a walk over the whole ring */
+		lo = ring_bound(r, from_ms, 1);
+		hi = ring_bound(r, to_ms, 0);
+		if (lo >= hi)
+			return;
+		if (r->bad_max < recent_at(r, lo)->ts) {
+			/* whole numbers that only rise from the window's
+			 * first point on (a histogram's buckets, request
+			 * counts): the sum of the steps is the last less the
+			 * first, exactly */
+			const struct recent_point *p0 = recent_at(r, lo);
+			const struct recent_point *p1 = recent_at(r, hi - 1);
+
+			out->n = (int)(hi - lo);
+			out->first_ms = p0->ts;
+			out->last_ms = p1->ts;
+			out->increase = p1->v - p0->v;
+			return;
+		}
+	}
+	/* stepping round the ring (recent_at's modulo for each point cost
+	 * more than the sum) */
+	k = lo == r->n ? 0 : (uint32_t)(recent_at(r, lo) - r->pt);
+	for (i = lo; i < hi; i++) {
+		const struct recent_point *p = &r->pt[k];
+
+		if (++k == r->cap)
+			k = 0;
+		if (p->ts >= from_ms && p->ts <= to_ms)
+			increase_add(out, p->ts, p->v, &prev);
+	}
+}
+
 void
 series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
     struct series_increase *out)
 {
 	struct series_recent *r = s->recent;
 	struct increase_walk w;
-	uint32_t i;
 
 	memset(out, 0, sizeof *out);
 	if (r == NULL)
@@ -485,65 +546,13 @@ series_increase(struct series *s, int64_t from_ms, int64_t to_ms,
 	if (r->evicted_max < from_ms || s->no_history) {
 		/* Every point of the window is in the ring (or, without a
 		 * history, the ring is all there is). */
-		double prev = 0;
-		uint32_t lo = 0, hi = r->n, k;
-
-		/* in time order (as a rule): the window's first point by
-		 * bisection, not a walk over the whole ring */
-		while (!r->unsorted && lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-
-			if (recent_at(r, mid)->ts < from_ms)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (!r->unsorted && lo < r->n &&
-		    r->bad_max < recent_at(r, lo)->ts) {
-			/* whole numbers that only rise from the window's first
-			 * point on (a histogram's buckets, request counts): the
-			 * sum of the steps is the last less the first, exactly */
-			uint32_t a = lo, b = r->n;
-
-			while (a < b) {
-				uint32_t mid = a + (b - a) / 2;
-
-				if (recent_at(r, mid)->ts <= to_ms)
-					a = mid + 1;
-				else
-					b = mid;
-			}
-			if (a > lo) {
-				const struct recent_point *p0 = recent_at(r, lo);
-				const struct recent_point *p1 = recent_at(r, a - 1);
-
-				out->n = (int)(a - lo);
-				out->first_ms = p0->ts;
-				out->last_ms = p1->ts;
-				out->increase = p1->v - p0->v;
-			}
-			goto grow;
-		}
-		k = lo == r->n ? 0 : (uint32_t)(recent_at(r, lo) - r->pt);
-		/* then stepping round the ring (recent_at's modulo for each
-		 * point cost more than the sum) */
-		for (i = lo; i < r->n; i++) {
-			const struct recent_point *p = &r->pt[k];
-
-			if (++k == r->cap)
-				k = 0;
-			if (p->ts >= from_ms && p->ts <= to_ms)
-				increase_add(out, p->ts, p->v, &prev);
-			else if (p->ts > to_ms && !r->unsorted)
-				break;
-		}
+		ring_increase(r, from_ms, to_ms, out);
 	} else {
 		/* Not all in the ring: from the chunks. */
 		w.in = out;
 		w.prev = 0;
 		series_each(s, from_ms, to_ms, increase_step, &w);
 	}
-grow:
 	/* When the ring is full, a point of the window was pushed out, its
 	 * oldest point is in the window too and what it pushed out is older
 	 * still, it is too small for the window: grow it.  (After the clock

@@ -42,6 +42,8 @@ struct view_live {
 	struct view_log_line	*lines;
 	size_t			 lcap;
 	struct buf		 ltext;		/* their texts, back to back */
+	size_t			 nlines;
+	uint64_t		 lgen;		/* analysis_log_gen they are of */
 
 	/* the recording's health, followed after each dispatch */
 	int			 rec_failing;
@@ -432,7 +434,14 @@ live_log(struct view *v, const char *worker, const struct view_log_line **out)
 	const struct worker *w = engine_worker_by_name(vl->eng, worker);
 	struct analysis_line l;
 	size_t n, i, off;
+	uint64_t gen = w != NULL ? analysis_log_gen(w) : 0;
 
+	/* the lines as read last, while they have not changed (a frame of
+	 * the logs panel would inflate them all again) */
+	if (gen != 0 && gen == vl->lgen) {
+		*out = vl->lines;
+		return vl->nlines;
+	}
 	/* a text the analysis gives is valid only until it gives the next
 	 * (it keeps them compressed): each is copied, and pointed to once
 	 * the copies have stopped moving */
@@ -454,6 +463,8 @@ live_log(struct view *v, const char *worker, const struct view_log_line **out)
 		vl->lines[i].text = vl->ltext.data + off;
 		off += vl->lines[i].len + 1;
 	}
+	vl->nlines = n;
+	vl->lgen = gen;
 	*out = vl->lines;
 	return n;
 }

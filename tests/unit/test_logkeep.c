@@ -529,6 +529,44 @@ test_random_model(void **state)
 	logkeep_free(&lk);
 }
 
+/* The generation changes with every add, drop and change of tag, never
+ * with a read, and no two logkeeps share one. */
+static void
+test_gen(void **state)
+{
+	struct logkeep a, b;
+	struct logkeep_line l;
+	uint64_t g, g2;
+
+	(void)state;
+	logkeep_init(&a, 10);
+	logkeep_init(&b, 10);
+	assert_true(logkeep_gen(&a) == 0);
+	logkeep_add(&a, "one", 3, 1, 0);
+	g = logkeep_gen(&a);
+	assert_true(g != 0);
+	logkeep_add(&b, "one", 3, 1, 0);
+	assert_true(logkeep_gen(&b) != g);
+	logkeep_get(&a, 0, &l);
+	assert_true(logkeep_gen(&a) == g);
+	logkeep_set_tag(&a, 0, 0);		/* the same tag */
+	assert_true(logkeep_gen(&a) == g);
+	logkeep_set_tag(&a, 0, 7);
+	g2 = logkeep_gen(&a);
+	assert_true(g2 != g);
+	logkeep_add(&a, "two", 3, 2, 0);
+	g = logkeep_gen(&a);
+	assert_true(g != g2);
+	logkeep_drop(&a, 0);
+	assert_true(logkeep_gen(&a) == g);
+	logkeep_drop(&a, 1);
+	assert_true(logkeep_gen(&a) != g);
+	g = logkeep_gen(&a);
+	logkeep_free(&a);
+	assert_true(logkeep_gen(&a) != g);
+	logkeep_free(&b);
+}
+
 int
 main(void)
 {
@@ -541,6 +579,7 @@ main(void)
 		cmocka_unit_test(test_incompressible),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_random_model),
+		cmocka_unit_test(test_gen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
